@@ -1,0 +1,35 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later
+ *
+ * Small helpers shared by the test programs.
+ */
+#pragma once
+
+#include <glib.h>
+
+G_BEGIN_DECLS
+
+/* tests/reference/<relative>, found through LIGHTBOX_REFERENCE_DIR (set by
+ * meson) or the source tree. Never ../shared: tests run from a clean clone. */
+char *lb_test_reference_path (const char *relative);
+
+/* The lightbox-cli binary under test (LIGHTBOX_CLI, set by meson). */
+const char *lb_test_cli_path (void);
+
+/* Runs lightbox-cli with the given NULL-terminated arguments; returns the
+ * exit status and captures stdout/stderr (either may be NULL). */
+int lb_test_run_cli (char **out_stdout, char **out_stderr, const char *first_arg, ...) G_GNUC_NULL_TERMINATED;
+int lb_test_run_cli_argv (const char *const *args, char **out_stdout, char **out_stderr);
+
+/* A fresh temporary directory, removed recursively at exit. */
+const char *lb_test_tmpdir (void);
+
+/* Fills with uniform values in [lo, hi) from a GRand. */
+void lb_test_fill_uniform (GRand *rand, float *values, gsize n, float lo, float hi);
+
+/* Asserts |a-b| <= atol + rtol*|b| elementwise, reporting the worst index. */
+#define lb_test_assert_close(a, b, n, atol, rtol) \
+  lb_test_assert_close_impl (__FILE__, __LINE__, #a, (a), (b), (n), (atol), (rtol))
+void lb_test_assert_close_impl (const char *file, int line, const char *what,
+                                const float *a, const float *b, gsize n, double atol, double rtol);
+
+G_END_DECLS
