@@ -23,5 +23,13 @@ gboolean lb_cli_parse (const char *command, const char *parameter_string, const 
                        const GOptionEntry *entries, int *argc, char ***argv, int *status);
 
 int lb_cli_info (int argc, char **argv);
+int lb_cli_generate (int argc, char **argv);
+int lb_cli_make_model (int argc, char **argv);
+int lb_cli_tokenize (int argc, char **argv);
+int lb_cli_bench_tokenize (int argc, char **argv);
+int lb_cli_image (int argc, char **argv);
+int lb_cli_bench_image (int argc, char **argv);
+int lb_cli_bench_kernels (int argc, char **argv);
+int lb_cli_bench (int argc, char **argv);
 
 G_END_DECLS

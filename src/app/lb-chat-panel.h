@@ -1,0 +1,44 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later
+ *
+ * The Chat page of the side panel: questions and answers about the image.
+ * The first question sends the image; follow-ups continue the cached
+ * conversation without it. A region drawn on the image starts a new
+ * conversation about that crop (the model takes one image at a time).
+ * Suggested questions follow the modality; the model's limits are shown
+ * where they apply.
+ */
+#pragma once
+
+#include <adwaita.h>
+
+#include "app/lb-document.h"
+#include "app/lb-model-manager.h"
+
+G_BEGIN_DECLS
+
+#define LB_TYPE_CHAT_PANEL (lb_chat_panel_get_type ())
+G_DECLARE_FINAL_TYPE (LbChatPanel, lb_chat_panel, LB, CHAT_PANEL, AdwBin)
+
+void lb_chat_panel_setup (LbChatPanel *self, GSettings *settings, LbModelManager *models);
+void lb_chat_panel_set_document (LbChatPanel *self, LbDocument *document);
+
+gboolean lb_chat_panel_get_running (LbChatPanel *self);
+/* Asks a question (a follow-up when a conversation is open). */
+void lb_chat_panel_ask (LbChatPanel *self, const char *question);
+/* The next question is about this crop (displayed pixels). */
+void lb_chat_panel_set_region (LbChatPanel *self, const LbCrop *crop);
+void lb_chat_panel_clear_region (LbChatPanel *self);
+void lb_chat_panel_stop (LbChatPanel *self);
+void lb_chat_panel_new_conversation (LbChatPanel *self);
+void lb_chat_panel_focus_entry (LbChatPanel *self);
+
+/* For tests. */
+guint lb_chat_panel_get_n_answers (LbChatPanel *self);
+const char *lb_chat_panel_get_answer (LbChatPanel *self, guint index);
+gboolean lb_chat_panel_get_is_follow_up (LbChatPanel *self); /* the next ask continues */
+/* Context positions the open conversation holds (0: none open). */
+guint lb_chat_panel_get_n_past (LbChatPanel *self);
+GtkEntry *lb_chat_panel_get_entry (LbChatPanel *self);
+const char *lb_chat_panel_get_limits (LbChatPanel *self);
+
+G_END_DECLS

@@ -1,0 +1,44 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later
+ *
+ * The Report page of the side panel: the modality's prompt (editable,
+ * saved per modality), the draft streaming into an editable text view
+ * with light formatting, tokens per second, Stop, Copy (with provenance),
+ * the "AI draft — verify before use" notice, and the demo mark for a test
+ * model. Edits are autosaved (LbAutosave) and restored with the image.
+ */
+#pragma once
+
+#include <adwaita.h>
+
+#include "app/lb-document.h"
+#include "app/lb-model-manager.h"
+
+G_BEGIN_DECLS
+
+#define LB_TYPE_REPORT_PANEL (lb_report_panel_get_type ())
+G_DECLARE_FINAL_TYPE (LbReportPanel, lb_report_panel, LB, REPORT_PANEL, AdwBin)
+
+/* The settings and model manager are given once, before any document. */
+void lb_report_panel_setup (LbReportPanel *self, GSettings *settings, LbModelManager *models);
+void lb_report_panel_set_document (LbReportPanel *self, LbDocument *document);
+
+gboolean lb_report_panel_get_can_generate (LbReportPanel *self);
+gboolean lb_report_panel_get_running (LbReportPanel *self);
+/* Starts a report (asks first when it would replace the user's edits). */
+void lb_report_panel_generate (LbReportPanel *self);
+void lb_report_panel_stop (LbReportPanel *self);
+/* The report as plain text, and with its provenance (what Copy puts on
+ * the clipboard). */
+char *lb_report_panel_get_text (LbReportPanel *self);
+char *lb_report_panel_get_text_with_provenance (LbReportPanel *self);
+void lb_report_panel_copy (LbReportPanel *self);
+/* Saves pending edits now. */
+void lb_report_panel_flush (LbReportPanel *self);
+
+/* For tests. */
+GtkTextView *lb_report_panel_get_text_view (LbReportPanel *self);
+const char *lb_report_panel_get_status (LbReportPanel *self);
+const char *lb_report_panel_get_autosave_path (LbReportPanel *self);
+gboolean lb_report_panel_get_demo_mark_visible (LbReportPanel *self);
+
+G_END_DECLS
