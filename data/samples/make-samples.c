@@ -746,7 +746,7 @@ make_skin (const char *dir, GError **error)
         double angle = atan2 (dy, dx);
         /* An irregular, asymmetric border. */
         double edge = radius * (1 + 0.18 * value_noise (cos (angle) * 40 + 100, sin (angle) * 40 + 100, 14, 35)
-                                + 0.08 * cos (3 * angle + 0.5)) * (dx > 0 ? 1.15 : 0.95);
+                                + 0.08 * cos (3 * angle + 0.5)) * (1.05 + 0.1 * tanh (dx / 60.0));
         double r = hypot (dx, dy);
         double lesion = 1 - smoothstep (edge - 10, edge + 6 + 10 * (1 + value_noise (angle * 30, 0, 6, 36)), r);
         /* Variegated pigment with a faint network. */

@@ -31,8 +31,10 @@ struct _LbApplication
   gboolean generate;
   char *question;
   char *panel;
+  char **actions;
 
   /* Screenshot progress. */
+  gboolean actions_done;
   guint screenshot_source;
   gint64 screenshot_started;
   gboolean generate_started;
@@ -338,6 +340,20 @@ screenshot_tick (gpointer user_data)
       self->settled_ticks = 0;
       return G_SOURCE_CONTINUE;
     }
+  if (self->actions != NULL && !self->actions_done && lb_window_get_document (window) != NULL)
+    {
+      /* --action NAME: window actions, in order (what a user would click). */
+      self->actions_done = TRUE;
+      for (guint i = 0; self->actions[i] != NULL; i++)
+        {
+          g_autofree char *name = g_str_has_prefix (self->actions[i], "win.") ? g_strdup (self->actions[i])
+                                                                              : g_strconcat ("win.", self->actions[i], NULL);
+          if (!gtk_widget_activate_action (GTK_WIDGET (window), name, NULL))
+            g_printerr ("lightbox: no action %s\n", name);
+        }
+      self->settled_ticks = 0;
+      return G_SOURCE_CONTINUE;
+    }
   if (self->generate && !self->generate_started && lb_window_get_document (window) != NULL
       && state == LB_MODEL_STATE_READY)
     {
@@ -385,6 +401,7 @@ lb_application_handle_local_options (GApplication *app, GVariantDict *options)
   g_variant_dict_lookup (options, "screenshot", "^ay", &self->screenshot_path);
   g_variant_dict_lookup (options, "ask", "s", &self->question);
   g_variant_dict_lookup (options, "panel", "s", &self->panel);
+  g_variant_dict_lookup (options, "action", "^as", &self->actions);
   g_variant_dict_lookup (options, "size", "&s", &size);
   g_variant_dict_lookup (options, "color-scheme", "&s", &scheme);
 
@@ -503,6 +520,7 @@ lb_application_finalize (GObject *object)
   g_free (self->screenshot_path);
   g_free (self->question);
   g_free (self->panel);
+  g_strfreev (self->actions);
 
   G_OBJECT_CLASS (lb_application_parent_class)->finalize (object);
 }
@@ -532,6 +550,9 @@ static const GOptionEntry option_entries[] = {
   { "ask", 0, 0, G_OPTION_ARG_STRING, NULL, N_("Ask a question about the image once the model is ready"),
     N_("QUESTION") },
   { "panel", 0, 0, G_OPTION_ARG_STRING, NULL, N_("Side panel page: report, chat or details"), N_("PAGE") },
+  { "action", 0, 0, G_OPTION_ARG_STRING_ARRAY, NULL,
+    N_("Activate a window action once the image is open (zoom-in, invert, show-model-input…); repeatable"),
+    N_("ACTION") },
   { "version", 0, 0, G_OPTION_ARG_NONE, NULL, N_("Print the version and quit"), NULL },
   { NULL },
 };

@@ -28,7 +28,7 @@
 #include "vk/vk-ops-vision.h"
 
 /* Encoder blocks per submit: a cancel is seen between groups. */
-#define BLOCKS_PER_SUBMIT 7
+#define BLOCKS_PER_SUBMIT 4
 
 static void
 im2col (const LbVisionConfig *v, const float *pixels, float *patches)

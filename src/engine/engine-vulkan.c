@@ -858,8 +858,10 @@ run_positions (LbBackendState *s, guint32 n, gboolean embed, guint32 span_first,
 {
   LbBackendModel *m = s->model;
   guint32 L = m->text.n_layer;
-  /* Small batches run in one submit; large ones in about four. */
-  guint32 per_submit = n >= 64 ? MAX ((L + 3) / 4, 1) : L;
+  /* Small batches run in one submit; large ones two layers at a time,
+   * so that a cancel is answered within two layers' time even on a slow
+   * GPU (a submit costs tens of microseconds). */
+  guint32 per_submit = n >= 64 ? 2 : L;
 
   for (guint32 l0 = 0; l0 < L; l0 += per_submit)
     {

@@ -1190,14 +1190,23 @@ sampling_pick (Sampling *s, const LbBackendOutput *out, LbTokenLogit *top)
   return id;
 }
 
-/* Appends text completed by token id to out; returns its length. */
-static gsize
+/* Appends text completed by token id to out (a NUL, which a byte token
+ * can make, becomes U+FFFD: text widgets take no NUL). */
+static void
 stream_token (LbTokenStream *stream, gint32 id, gboolean final, GString *out)
 {
-  gsize n = lb_token_stream_push (stream, &id, 1, out);
+  gsize start = out->len;
+
+  lb_token_stream_push (stream, &id, 1, out);
   if (final)
-    n += lb_token_stream_finish (stream, out);
-  return n;
+    lb_token_stream_finish (stream, out);
+  for (gsize i = start; i < out->len; i++)
+    if (out->str[i] == '\0')
+      {
+        g_string_erase (out, (gssize) i, 1);
+        g_string_insert (out, (gssize) i, "\xef\xbf\xbd");
+        i += 2;
+      }
 }
 
 static gboolean

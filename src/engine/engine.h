@@ -282,9 +282,9 @@ typedef struct {
   guint first_index;        /* index of ids[0] among this ask's generated tokens */
   guint n_tokens;
   const gint32 *ids;        /* [n_tokens] */
-  /* Text completed by these tokens (valid UTF-8, never half a character:
-   * the streaming decoder of model/tokenizer.h; control tokens add
-   * nothing), and text_ends[i] = bytes of text produced up to and
+  /* Text completed by these tokens (valid UTF-8 without NUL, never half a
+   * character: the streaming decoder of model/tokenizer.h; control tokens
+   * add nothing; a NUL byte shows as U+FFFD), and text_ends[i] = bytes of text produced up to and
    * including ids[i] (so token i produced text[text_ends[i-1] ..
    * text_ends[i])). */
   const char *text;
@@ -298,7 +298,8 @@ typedef struct {
    * j (row-major over the pooled grid: 16×16 for MedGemma), averaged over
    * all heads of the global-attention layers (l % pattern == pattern - 1;
    * they see the whole context, the image included). Rows sum to the share
-   * of attention that went to the image (≤ 1). NULL otherwise. When the
+   * of attention that went to the image (≤ 1). NULL otherwise, and for a
+   * model without a global layer. When the
    * context holds several images, the most recent one. */
   guint n_image_positions;
   const float *attention;   /* [n_tokens][n_image_positions] or NULL */

@@ -264,6 +264,21 @@ lb_vk_commands_begin (LbVkCommands *cmds, GError **error)
   cmds->wrote = FALSE;
   if (cmds->queries != VK_NULL_HANDLE)
     vkCmdResetQueryPool (cmds->cmd, cmds->queries, 0, MAX_TIMESTAMPS);
+  /* Orders this recording after whatever earlier submits wrote (the KV
+   * cache, the residual stream of the previous token): a fence wait on the
+   * host does not make device writes visible to later device reads. Not
+   * counted: it is per submit, not per dependency. */
+  {
+    VkMemoryBarrier barrier = {
+      .sType = VK_STRUCTURE_TYPE_MEMORY_BARRIER,
+      .srcAccessMask = VK_ACCESS_SHADER_WRITE_BIT | VK_ACCESS_TRANSFER_WRITE_BIT,
+      .dstAccessMask = VK_ACCESS_SHADER_READ_BIT | VK_ACCESS_SHADER_WRITE_BIT | VK_ACCESS_TRANSFER_READ_BIT
+                       | VK_ACCESS_TRANSFER_WRITE_BIT,
+    };
+    VkPipelineStageFlags stages = VK_PIPELINE_STAGE_COMPUTE_SHADER_BIT | VK_PIPELINE_STAGE_TRANSFER_BIT;
+
+    vkCmdPipelineBarrier (cmds->cmd, stages, stages, 0, 1, &barrier, 0, NULL, 0, NULL);
+  }
   write_timestamp (cmds, g_intern_static_string ("(unnamed)"));
   return TRUE;
 }

@@ -14,7 +14,9 @@
  * last barrier and inserts one compute/transfer barrier only before a
  * command that reads what an earlier one wrote, or writes what an earlier
  * one read or wrote. Independent dispatches (q, k and v projections, row
- * chunks of one tensor) run without barriers between them.
+ * chunks of one tensor) run without barriers between them. Each recording
+ * also starts with one barrier that orders it after earlier submits (a
+ * replayed decode step reads what the previous token wrote).
  *
  *   g_autoptr(LbVkCommands) cmds = lb_vk_commands_new (ctx, error);
  *   lb_vk_commands_begin (cmds, error);

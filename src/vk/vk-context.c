@@ -794,11 +794,20 @@ lb_vk_context_memory_budget (LbVkContext *ctx, guint64 *out_budget, guint64 *out
     *out_usage = usage;
 }
 
+/* "128 MiB", with a plain space (g_format_size uses a no-break space). */
 static void
 append_bytes (GString *s, const char *label, guint64 bytes)
 {
-  g_autofree char *text = g_format_size_full (bytes, G_FORMAT_SIZE_IEC_UNITS);
-  g_string_append_printf (s, " %s %s", label, text);
+  static const char *const units[] = { "B", "KiB", "MiB", "GiB", "TiB" };
+  double value = (double) bytes;
+  guint unit = 0;
+
+  while (value >= 1024 && unit + 1 < G_N_ELEMENTS (units))
+    {
+      value /= 1024;
+      unit++;
+    }
+  g_string_append_printf (s, " %s %.*f %s", label, value == (guint64) value ? 0 : 1, value, units[unit]);
 }
 
 char *

@@ -76,8 +76,9 @@ plan_attention (const LbVkContext *ctx, const LbVkAttention *op)
       plan.n_splits = MAX (MIN (by_work, by_keys), 1);
     }
   plan.kv_per_split = (op->n_kv + plan.n_splits - 1) / plan.n_splits;
+  /* Whole tiles per split; trailing splits may then be empty (they report
+   * no keys), which keeps n_splits, and the scratch, growing with n_kv. */
   plan.kv_per_split = MAX ((plan.kv_per_split + KEY_TILE - 1) / KEY_TILE * KEY_TILE, KEY_TILE);
-  plan.n_splits = MAX ((op->n_kv + plan.kv_per_split - 1) / plan.kv_per_split, 1);
   return plan;
 }
 
@@ -90,16 +91,35 @@ scratch_ml_offset (const LbVkContext *ctx, const LbVkAttention *op, const Plan *
   return (part + align - 1) / align * align;
 }
 
-guint64
-lb_vk_attention_scratch_bytes (LbVkContext *ctx, const LbVkAttention *op)
+static guint64
+scratch_bytes_exact (const LbVkContext *ctx, const LbVkAttention *op)
 {
-  Plan plan;
+  Plan plan = plan_attention (ctx, op);
 
-  g_return_val_if_fail (ctx != NULL && op != NULL, 0);
-  plan = plan_attention (ctx, op);
   if (plan.n_splits <= 1)
     return 0;
   return scratch_ml_offset (ctx, op, &plan) + (guint64) plan.n_splits * op->n_q * op->n_heads * 8;
+}
+
+/* The split choice is not monotonic in n_q (fewer splits once there are
+ * more query blocks), so report the most any smaller batch needs: one
+ * scratch then serves every chunk of a prefill. More keys never need less. */
+guint64
+lb_vk_attention_scratch_bytes (LbVkContext *ctx, const LbVkAttention *op)
+{
+  LbVkAttention smaller;
+  guint64 most = 0;
+
+  g_return_val_if_fail (ctx != NULL && op != NULL, 0);
+  if (op->n_kv_heads == 0 || op->n_heads % op->n_kv_heads != 0)
+    return 0;
+  smaller = *op;
+  for (guint32 n = 1; n <= op->n_q; n++)
+    {
+      smaller.n_q = n;
+      most = MAX (most, scratch_bytes_exact (ctx, &smaller));
+    }
+  return most;
 }
 
 gboolean
@@ -159,7 +179,7 @@ lb_vk_attention (LbVkCommands *cmds, const LbVkAttention *op, GError **error)
   push.n_splits = plan.n_splits;
   if (split)
     {
-      guint64 need = lb_vk_attention_scratch_bytes (ctx, op);
+      guint64 need = scratch_bytes_exact (ctx, op);
 
       ml_offset = scratch_ml_offset (ctx, op, &plan);
       if (op->scratch.buffer == NULL

@@ -57,8 +57,9 @@ typedef struct {
 
 gboolean lb_vk_attention (LbVkCommands *cmds, const LbVkAttention *op, GError **error);
 
-/* Scratch bytes op needs (0 when it runs in one pass). Uses the same
- * choice of splits as lb_vk_attention. */
+/* Scratch bytes for op and for every smaller n_q and n_kv (0 when they all
+ * run in one pass): the scratch for the largest shapes serves every
+ * smaller call, e.g. the last, shorter chunk of a prefill. */
 guint64 lb_vk_attention_scratch_bytes (LbVkContext *ctx, const LbVkAttention *op);
 
 /* One bidirectional span of positions [begin, end): an image. */

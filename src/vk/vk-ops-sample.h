@@ -23,6 +23,8 @@ typedef struct {
 } LbVkTopK;
 
 gboolean lb_vk_top_k (LbVkCommands *cmds, const LbVkTopK *op, GError **error);
+/* Grows with n and k: the scratch for the largest n and k serves every
+ * smaller call (argmax included). */
 guint64 lb_vk_top_k_scratch_bytes (guint32 n, guint32 k);
 
 /* lb_vk_top_k with k = 1. */

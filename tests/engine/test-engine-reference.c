@@ -45,6 +45,28 @@ load_cases (JsonParser **out_parser)
   return json_node_get_array (json_parser_get_root (parser));
 }
 
+/* One engine per backend and model, shared by its cases (each case has
+ * its own session): loading is most of a case's time on lavapipe. */
+static GHashTable *engines;
+
+static LbEngine *
+engine_for (LbEngineBackend backend, const char *model, GError **error)
+{
+  g_autofree char *key = g_strdup_printf ("%s/%s", lb_engine_backend_name (backend), model);
+  LbEngine *engine = g_hash_table_lookup (engines, key);
+
+  if (engine != NULL)
+    return engine;
+  engine = engine_test_new (backend, 0);
+  if (!engine_test_load_reference (engine, model, TRUE, error))
+    {
+      g_object_unref (engine);
+      return NULL;
+    }
+  g_hash_table_insert (engines, g_steal_pointer (&key), engine);
+  return engine;
+}
+
 static gboolean
 model_is_float (const char *model)
 {
@@ -58,7 +80,7 @@ test_case (gconstpointer data)
   g_autoptr(JsonParser) parser = NULL;
   JsonArray *cases = load_cases (&parser);
   JsonObject *c = NULL;
-  g_autoptr(LbEngine) engine = NULL;
+  LbEngine *engine;
   g_autoptr(LbSession) session = NULL;
   g_autoptr(GError) error = NULL;
   g_autoptr(GArray) prompt = NULL;
@@ -90,9 +112,8 @@ test_case (gconstpointer data)
   atol = model_is_float (model) ? 0.02 : 0.3;
   rtol = model_is_float (model) ? 0.002 : 0.03;
 
-  engine = engine_test_new (tc->backend, 0);
-  if (!engine_test_load_reference (engine, model, image_name != NULL, &error) &&
-      g_error_matches (error, LB_ENGINE_ERROR, LB_ENGINE_ERROR_NO_DEVICE))
+  engine = engine_for (tc->backend, model, &error);
+  if (engine == NULL && g_error_matches (error, LB_ENGINE_ERROR, LB_ENGINE_ERROR_NO_DEVICE))
     {
       g_test_skip (error->message);
       return;
@@ -186,9 +207,11 @@ main (int argc, char **argv)
   g_autoptr(JsonParser) parser = NULL;
   g_autoptr(GPtrArray) keep = g_ptr_array_new_with_free_func (case_free);
   JsonArray *cases;
+  int status;
   static const LbEngineBackend backends[] = { LB_ENGINE_BACKEND_VULKAN, LB_ENGINE_BACKEND_REF };
 
   g_test_init (&argc, &argv, NULL);
+  engines = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_object_unref);
   cases = load_cases (&parser);
   for (gsize b = 0; b < G_N_ELEMENTS (backends); b++)
     for (guint i = 0; i < json_array_get_length (cases); i++)
@@ -212,5 +235,7 @@ main (int argc, char **argv)
         path = g_strdup_printf ("/engine/%s/reference/%s", lb_engine_backend_name (backends[b]), name);
         g_test_add_data_func (path, c, test_case);
       }
-  return g_test_run ();
+  status = g_test_run ();
+  g_hash_table_unref (engines);
+  return status;
 }

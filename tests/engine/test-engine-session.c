@@ -36,6 +36,18 @@ new_loaded (LbEngineBackend backend, guint context_length, gboolean with_mmproj)
   return engine;
 }
 
+/* One engine per backend (context 4096, with the projector) shared by the
+ * tests that do not close, reload or resize it. */
+static LbEngine *shared[3];
+
+static LbEngine *
+shared_engine (LbEngineBackend backend)
+{
+  if (shared[backend] == NULL)
+    shared[backend] = new_loaded (backend, 4096, TRUE);
+  return shared[backend] != NULL ? g_object_ref (shared[backend]) : NULL;
+}
+
 /* Runs one ask; returns the streamed tokens (and top logits, 4 per step). */
 static void
 ask (LbSession *session, const gint32 *tokens, guint n_tokens, const LbModelInput *image,
@@ -83,7 +95,7 @@ static void
 test_multi_turn_raw (gconstpointer data)
 {
   LbEngineBackend backend = GPOINTER_TO_INT (data);
-  g_autoptr(LbEngine) engine = new_loaded (backend, 0, TRUE);
+  g_autoptr(LbEngine) engine = shared_engine (backend);
   g_autoptr(LbSession) two = NULL, one = NULL;
   g_autoptr(GArray) p1 = NULL, p2 = NULL, whole = NULL;
   g_autoptr(LbModelInput) image = NULL;
@@ -127,7 +139,7 @@ static void
 test_multi_turn_chat (gconstpointer data)
 {
   LbEngineBackend backend = GPOINTER_TO_INT (data);
-  g_autoptr(LbEngine) engine = new_loaded (backend, 0, TRUE);
+  g_autoptr(LbEngine) engine = shared_engine (backend);
   g_autoptr(LbSession) two = NULL, one = NULL;
   g_autoptr(LbModelInput) image = NULL;
   g_autoptr(LbChatFormat) format = NULL;
@@ -217,7 +229,7 @@ static void
 test_events_batched (gconstpointer data)
 {
   LbEngineBackend backend = GPOINTER_TO_INT (data);
-  g_autoptr(LbEngine) engine = new_loaded (backend, 0, FALSE);
+  g_autoptr(LbEngine) engine = shared_engine (backend);
   g_autoptr(LbSession) session = NULL;
   g_autoptr(GArray) prompt = NULL;
   EngineTestStream stream;
@@ -292,7 +304,7 @@ static void
 test_cancel_decode (gconstpointer data)
 {
   LbEngineBackend backend = GPOINTER_TO_INT (data);
-  g_autoptr(LbEngine) engine = new_loaded (backend, 0, FALSE);
+  g_autoptr(LbEngine) engine = shared_engine (backend);
   g_autoptr(LbSession) session = NULL, fresh = NULL;
   g_autoptr(GCancellable) cancellable = g_cancellable_new ();
   g_autoptr(GArray) prompt = NULL, follow = NULL, whole = NULL;
@@ -364,7 +376,7 @@ static void
 test_cancel_prefill (gconstpointer data)
 {
   LbEngineBackend backend = GPOINTER_TO_INT (data);
-  g_autoptr(LbEngine) engine = new_loaded (backend, 4096, FALSE);
+  g_autoptr(LbEngine) engine = shared_engine (backend);
   g_autoptr(LbSession) session = NULL, fresh = NULL;
   g_autoptr(GCancellable) cancellable = g_cancellable_new ();
   g_autoptr(GArray) start = NULL, longer = NULL;
@@ -566,7 +578,7 @@ static void
 test_attention (gconstpointer data)
 {
   LbEngineBackend backend = GPOINTER_TO_INT (data);
-  g_autoptr(LbEngine) engine = new_loaded (backend, 0, TRUE);
+  g_autoptr(LbEngine) engine = shared_engine (backend);
   g_autoptr(LbSession) session = NULL;
   g_autoptr(GArray) prompt = NULL;
   g_autoptr(LbModelInput) image = NULL;
@@ -624,6 +636,7 @@ main (int argc, char **argv)
     { "attention", test_attention },
   };
   static const LbEngineBackend backends[] = { LB_ENGINE_BACKEND_VULKAN, LB_ENGINE_BACKEND_REF };
+  int status;
 
   g_test_init (&argc, &argv, NULL);
   for (gsize b = 0; b < G_N_ELEMENTS (backends); b++)
@@ -633,5 +646,8 @@ main (int argc, char **argv)
                                                  tests[i].name);
         g_test_add_data_func (path, GINT_TO_POINTER (backends[b]), tests[i].func);
       }
-  return g_test_run ();
+  status = g_test_run ();
+  for (gsize i = 0; i < G_N_ELEMENTS (shared); i++)
+    g_clear_object (&shared[i]);
+  return status;
 }

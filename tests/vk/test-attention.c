@@ -53,6 +53,9 @@ static const Case cases[] = {
   { "ring", 3, 24, 4, 2, 32, TRUE, 24, KEYS_RING, .n_positions = 50 },
   { "empty-slots", 5, 64, 2, 2, 64, TRUE, 0, KEYS_PARTIAL, .n_positions = 30 },
   { "weights-decode", 1, 97, 8, 4, 64, TRUE, 0, KEYS_LINEAR, .span_begin = 5, .span_len = 20 },
+  /* Six splits of 32 keys over 100: the last two are empty. */
+  { "decode-empty-splits", 1, 100, 4, 2, 64, TRUE, 0, KEYS_LINEAR, .span_begin = 0, .span_len = 100,
+    .n_splits = 6 },
   { "weights-decode-split", 1, 330, 4, 2, 32, TRUE, 0, KEYS_LINEAR, .span_begin = 100, .span_len = 64,
     .n_splits = 3 },
   { "weights-prefill-image", 12, 40, 4, 2, 64, TRUE, 0, KEYS_LINEAR, .image = { 20, 36 }, .span_begin = 20,
@@ -188,6 +191,31 @@ test_scratch_missing (void)
   g_assert_error (error, LB_VK_ERROR, LB_VK_ERROR_INVALID);
 }
 
+/* One scratch sized for the largest batch and cache serves every smaller
+ * call (the engine sizes it once). */
+static void
+test_scratch_serves_smaller (void)
+{
+  LbVkContext *ctx = vk_test_context ();
+  g_autoptr(GRand) rand = NULL;
+  LbVkAttention big = { .n_q = 64, .n_kv = 4096, .n_heads = 8, .n_kv_heads = 4, .head_dim = 256, .causal = TRUE };
+  guint64 most;
+
+  if (ctx == NULL)
+    return;
+  rand = vk_test_rand ();
+  most = lb_vk_attention_scratch_bytes (ctx, &big);
+  g_assert_cmpuint (most, >, 0);
+  for (guint i = 0; i < 300; i++)
+    {
+      LbVkAttention small = big;
+
+      small.n_q = g_rand_int_range (rand, 1, 65);
+      small.n_kv = g_rand_int_range (rand, 1, 4097);
+      g_assert_cmpuint (lb_vk_attention_scratch_bytes (ctx, &small), <=, most);
+    }
+}
+
 static void
 test_query_info (void)
 {
@@ -213,5 +241,6 @@ main (int argc, char **argv)
     }
   g_test_add_func ("/vk/attention/scratch-missing", test_scratch_missing);
   g_test_add_func ("/vk/attention/query-info", test_query_info);
+  g_test_add_func ("/vk/attention/scratch-serves-smaller", test_scratch_serves_smaller);
   return vk_test_run ();
 }

@@ -145,6 +145,17 @@ test_get_rows_chunks (void)
   run_get_rows (ctx, &(Table) { LB_TENSOR_Q4_0, 2001, 64 }, 40, 0, 68, 0);
 }
 
+/* More ids than maxComputeWorkGroupCount[1] (65535 on lavapipe): the
+ * runtime splits the grid along y. */
+static void
+test_get_rows_many_ids (void)
+{
+  LbVkContext *ctx = vk_test_context ();
+
+  if (ctx != NULL)
+    run_get_rows (ctx, &(Table) { LB_TENSOR_Q4_K, 300, 256 }, 70003, 0, 256, 1);
+}
+
 /* Ids written by the host (or a sampler) between replays of one recording:
  * the lookup reads them when it runs, not when it is recorded. */
 static void
@@ -255,6 +266,7 @@ main (int argc, char **argv)
     }
   g_test_add_func ("/vk/get-rows/chunks", test_get_rows_chunks);
   g_test_add_func ("/vk/get-rows/replay", test_get_rows_replay);
+  g_test_add_func ("/vk/get-rows/many-ids", test_get_rows_many_ids);
   g_test_add_func ("/vk/get-rows/errors", test_get_rows_errors);
   return vk_test_run ();
 }

@@ -447,6 +447,25 @@ test_matmul_vec_shapes (void)
     }
 }
 
+/* More workgroups than maxComputeWorkGroupCount[0] (65535 on lavapipe):
+ * one row per workgroup of one subgroup, where the device allows it; the
+ * runtime splits the grid and the kernel must place rows by
+ * gl_WorkGroupID alone. */
+static void
+test_matmul_many_groups (void)
+{
+  LbVkContext *ctx = vk_test_context ();
+  const MatmulCase mc = { LB_TENSOR_Q8_0, 70001, 32, 1, LB_VK_MATMUL_VEC };
+  g_autofree char *shape = NULL;
+
+  if (ctx == NULL)
+    return;
+  shape = g_strdup_printf ("%u,1", ctx->info.max_subgroup_size);
+  g_setenv ("LIGHTBOX_VK_MATVEC", shape, TRUE);
+  run_matmul (ctx, &mc, mc.cols, mc.rows, FALSE);
+  g_unsetenv ("LIGHTBOX_VK_MATVEC");
+}
+
 /* The GPU tile shapes, forced through LIGHTBOX_VK_MATMUL_TILE: on lavapipe
  * the kernels otherwise only run the CPU-device shape (vk-matmul.c). The
  * 128 × 128 tile needs 36 KiB of shared memory, more than lavapipe has. */
@@ -553,6 +572,7 @@ main (int argc, char **argv)
   g_test_add_func ("/vk/matmul/chunks", test_matmul_chunks);
   g_test_add_func ("/vk/matmul/vec-shapes", test_matmul_vec_shapes);
   g_test_add_func ("/vk/matmul/tile-shapes", test_matmul_tile_shapes);
+  g_test_add_func ("/vk/matmul/many-groups", test_matmul_many_groups);
   g_test_add_func ("/vk/matmul/errors", test_matmul_errors);
   if (g_test_perf ())
     g_test_add_func ("/vk/matmul/bench", test_matmul_bench);

@@ -487,6 +487,60 @@ test_large_tensor_chunks (void)
     }
 }
 
+/* A validation message fails the program: provoke one in a subprocess. */
+static void
+test_validation_fails (void)
+{
+  LbVkContext *ctx = vk_test_context ();
+
+  if (ctx == NULL)
+    return;
+  if (!ctx->validation)
+    {
+      g_test_skip ("LIGHTBOX_VK_VALIDATION is not set");
+      return;
+    }
+  if (g_test_subprocess ())
+    {
+      VkBufferCreateInfo info = {
+        .sType = VK_STRUCTURE_TYPE_BUFFER_CREATE_INFO,
+        .size = 0, /* invalid: VUID-VkBufferCreateInfo-size-00912 */
+        .usage = VK_BUFFER_USAGE_STORAGE_BUFFER_BIT,
+      };
+      VkBuffer buffer = VK_NULL_HANDLE;
+
+      vkCreateBuffer (ctx->device, &info, NULL, &buffer);
+      if (buffer != VK_NULL_HANDLE)
+        vkDestroyBuffer (ctx->device, buffer, NULL);
+      return;
+    }
+  g_test_trap_subprocess (NULL, 0, G_TEST_SUBPROCESS_DEFAULT);
+  g_test_trap_assert_failed ();
+  g_test_trap_assert_stderr ("*Vulkan validation*VkBufferCreateInfo*");
+}
+
+/* After load, building a pipeline is a warning (lazy compilation). */
+static void
+test_pipeline_sealed (void)
+{
+  LbVkContext *ctx = vk_test_context ();
+  g_autoptr(GError) error = NULL;
+  LbVkPipelineDesc desc = { .shader = "elementwise", .n_bindings = 3,
+                            .access = { LB_VK_READ, LB_VK_READ, LB_VK_WRITE }, .push_size = 24,
+                            .local_size = { 32, 1, 1 }, .n_constants = 1, .constants = { 3 } };
+
+  if (ctx == NULL)
+    return;
+  lb_vk_pipelines_seal (ctx);
+  g_test_expect_message ("lightbox-vk", G_LOG_LEVEL_WARNING, "*elementwise*built after load*");
+  g_assert_nonnull (lb_vk_pipeline_get (ctx, &desc, &error));
+  g_test_assert_expected_messages ();
+  /* A pipeline that exists is just looked up. */
+  g_assert_nonnull (lb_vk_pipeline_get (ctx, &desc, &error));
+  g_assert_no_error (error);
+  ctx->pipelines_sealed = FALSE;
+}
+
 int
 main (int argc, char **argv)
 {
@@ -504,5 +558,7 @@ main (int argc, char **argv)
   g_test_add_func ("/vk/pipeline/errors", test_pipeline_errors);
   g_test_add_func ("/vk/pipeline/cache-saved", test_pipeline_cache_saved);
   g_test_add_func ("/vk/memory/large-tensor-chunks", test_large_tensor_chunks);
+  g_test_add_func ("/vk/context/validation-fails", test_validation_fails);
+  g_test_add_func ("/vk/pipeline/sealed", test_pipeline_sealed);
   return vk_test_run ();
 }
