@@ -64,8 +64,8 @@ fill_image_group (LbDetailsPanel *self)
     {
       gint64 w, h;
       lb_document_get_full_size (self->document, &w, &h);
-      size = g_strdup_printf (_("%" G_GINT64_FORMAT " × %" G_GINT64_FORMAT " px (whole slide; overview %u × %u)"),
-                              w, h, image->width, image->height);
+      size = g_strdup_printf (_("%lld × %lld px (whole slide; overview %u × %u)"),
+                              (long long) w, (long long) h, image->width, image->height);
     }
   else
     size = g_strdup_printf (_("%u × %u px"), image->width, image->height);

@@ -51,6 +51,7 @@ struct _LbImageView
   double detail_x, detail_y, detail_w, detail_h; /* in overview image pixels */
   guint detail_serial;
   guint detail_timeout;
+  gboolean detail_failed;
   GCancellable *detail_cancellable;
 
   LbModelInput *model_input;
@@ -604,7 +605,11 @@ detail_done (GObject *source, GAsyncResult *result, gpointer user_data)
   if (region == NULL)
     {
       if (!g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
-        g_debug ("slide region: %s", error->message);
+        {
+          g_debug ("slide region: %s", error->message);
+          if (job->serial == self->detail_serial)
+            self->detail_failed = TRUE;
+        }
       return;
     }
   if (job->serial != self->detail_serial || job->document != self->document)
@@ -682,6 +687,7 @@ view_changed (LbImageView *self)
   if (self->document == NULL || !lb_document_is_slide (self->document))
     return;
   self->detail_serial++; /* a detail in flight is for another view */
+  self->detail_failed = FALSE;
   g_clear_object (&self->detail);
   g_clear_handle_id (&self->detail_timeout, g_source_remove);
   self->detail_timeout = g_timeout_add (150, request_detail, self);
@@ -737,8 +743,17 @@ lb_image_view_snapshot (GtkWidget *widget, GtkSnapshot *snapshot)
       if (texture != NULL)
         {
           lb_image_view_push_image_transform (self, snapshot);
+#if GTK_CHECK_VERSION (4, 10, 0)
+          /* Magnified, pixels are shown as the squares they are. */
+          double device_zoom = self->zoom * gtk_widget_get_scale_factor (widget);
+          gtk_snapshot_append_scaled_texture (snapshot, texture,
+                                              device_zoom >= 2.0 ? GSK_SCALING_FILTER_NEAREST
+                                                                 : GSK_SCALING_FILTER_LINEAR,
+                                              &GRAPHENE_RECT_INIT (0, 0, image->width, image->height));
+#else
           gtk_snapshot_append_texture (snapshot, texture,
                                        &GRAPHENE_RECT_INIT (0, 0, image->width, image->height));
+#endif
           if (self->detail != NULL)
             gtk_snapshot_append_texture (snapshot, self->detail,
                                          &GRAPHENE_RECT_INIT (self->detail_x, self->detail_y,
@@ -1319,7 +1334,15 @@ lb_image_view_get_texture_level (LbImageView *self, gboolean *full_quality)
   g_return_val_if_fail (LB_IS_IMAGE_VIEW (self), 0);
   guint level = wanted_level (self);
   if (full_quality != NULL)
-    *full_quality = self->levels[level] != NULL;
+    {
+      /* Zoomed into a whole slide, the finer level's region is part of it
+       * (unless reading it failed: then the overview is all there is). */
+      gboolean detail_wanted = self->document != NULL && lb_document_is_slide (self->document)
+                               && !showing_model_input (self)
+                               && self->zoom * gtk_widget_get_scale_factor (GTK_WIDGET (self)) > 1.0;
+      *full_quality = self->levels[level] != NULL
+                      && (!detail_wanted || self->detail != NULL || self->detail_failed);
+    }
   return level;
 }
 

@@ -5,6 +5,7 @@
 
 #include <string.h>
 
+#include "app/lb-model-manager.h"
 #include "app/lb-report-format.h"
 
 void
@@ -91,6 +92,11 @@ format_line (GtkTextBuffer *buffer, int line)
   g_autofree char *text = gtk_text_buffer_get_text (buffer, &start, &end, FALSE);
   if (*text == '\0')
     return;
+  if (strcmp (text, LB_DEMO_OUTPUT_MARK) == 0)
+    {
+      gtk_text_buffer_apply_tag_by_name (buffer, "mark", &start, &end);
+      return;
+    }
 
   /* Where the bold spans are, in the line as it will be after the
    * markers are dropped (byte offsets of the output). */

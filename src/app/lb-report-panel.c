@@ -511,8 +511,8 @@ lb_report_panel_set_document (LbReportPanel *self, LbDocument *document)
           gtk_text_buffer_set_text (buffer, draft, -1);
           lb_report_format_lines (buffer, 0, gtk_text_buffer_get_line_count (buffer) - 1);
           self->edited = TRUE;
-          g_autofree char *when = saved != NULL ? g_date_time_format (saved, "%x %H:%M") : g_strdup ("");
-          g_autofree char *status = g_strdup_printf (_("Your draft of %s was restored"), when);
+          g_autofree char *when = saved != NULL ? g_date_time_format (saved, "%H:%M") : g_strdup ("");
+          g_autofree char *status = g_strdup_printf (_("Draft restored (saved %s)"), when);
           set_status (self, status);
         }
     }

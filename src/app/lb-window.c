@@ -445,10 +445,10 @@ update_title (LbWindow *self)
   gint64 w, h;
   lb_document_get_full_size (self->document, &w, &h);
   guint bits = m->bits_used != 0 ? m->bits_used : image->bits_stored;
-  g_autofree char *subtitle = g_strdup_printf (_("%s%s%s · %" G_GINT64_FORMAT " × %" G_GINT64_FORMAT " · %u-bit %s"),
+  g_autofree char *subtitle = g_strdup_printf (_("%s%s%s · %lld × %lld · %u-bit %s"),
                                                m->modality != NULL ? m->modality : "",
                                                m->modality != NULL ? " · " : "",
-                                               lb_image_format_name (m->format), w, h, bits,
+                                               lb_image_format_name (m->format), (long long) w, (long long) h, bits,
                                                image->channels == 3 ? _("colour") : _("gray"));
   adw_window_title_set_title (self->window_title, lb_document_get_title (self->document));
   adw_window_title_set_subtitle (self->window_title, subtitle);

@@ -225,17 +225,27 @@ lb_vk_text_record (LbBackendModel *m, LbBackendState *s, LbVkCommands *cmds, con
                                                 (VkDeviceSize) n * H * pass->span_n * 4);
         }
 
-      if (!vk_phase (m, cmds, "qkv") || !lb_vk_matmul_targets (cmds, h, n, E, qkv_targets, 3, error) || !vk_phase (m, cmds, "qknorm") ||
+      if (!vk_phase (m, cmds, "qkv") ||
+          !lb_vk_matmul_targets (cmds, h, n, E, qkv_targets, 3, error) ||
+          !vk_phase (m, cmds, "qknorm") ||
           !lb_vk_rmsnorm (cmds, &q_norm, error) ||
-          !lb_vk_rmsnorm (cmds, &k_norm, error) || !vk_phase (m, cmds, "store") ||
+          !lb_vk_rmsnorm (cmds, &k_norm, error) ||
+          !vk_phase (m, cmds, "store") ||
           !lb_vk_kv_store (cmds, &store_k, error) ||
-          !lb_vk_kv_store (cmds, &store_v, error) || !vk_phase (m, cmds, "attention") ||
-          !lb_vk_attention (cmds, &attention, error) || !vk_phase (m, cmds, "o") ||
-          !lb_vk_matmul_simple (cmds, L->o.type, vk_tensor_bind (&L->o), E, H * D, attn, n, o, error) || !vk_phase (m, cmds, "norm") ||
-          !lb_vk_add_rmsnorm (cmds, &post_attention, error) || !vk_phase (m, cmds, "gateup") ||
-          !lb_vk_matmul_targets (cmds, h, n, E, ffn_targets, 2, error) || !vk_phase (m, cmds, "gelu") ||
-          !lb_vk_elementwise (cmds, &gelu, error) || !vk_phase (m, cmds, "down") ||
-          !lb_vk_matmul_simple (cmds, L->down.type, vk_tensor_bind (&L->down), E, F, gate, n, o, error) || !vk_phase (m, cmds, "norm") ||
+          !lb_vk_kv_store (cmds, &store_v, error) ||
+          !vk_phase (m, cmds, "attention") ||
+          !lb_vk_attention (cmds, &attention, error) ||
+          !vk_phase (m, cmds, "o") ||
+          !lb_vk_matmul_simple (cmds, L->o.type, vk_tensor_bind (&L->o), E, H * D, attn, n, o, error) ||
+          !vk_phase (m, cmds, "norm") ||
+          !lb_vk_add_rmsnorm (cmds, &post_attention, error) ||
+          !vk_phase (m, cmds, "gateup") ||
+          !lb_vk_matmul_targets (cmds, h, n, E, ffn_targets, 2, error) ||
+          !vk_phase (m, cmds, "gelu") ||
+          !lb_vk_elementwise (cmds, &gelu, error) ||
+          !vk_phase (m, cmds, "down") ||
+          !lb_vk_matmul_simple (cmds, L->down.type, vk_tensor_bind (&L->down), E, F, gate, n, o, error) ||
+          !vk_phase (m, cmds, "norm") ||
           !lb_vk_add_rmsnorm (cmds, &post_ffn, error))
         {
           g_prefix_error (error, "text layer %u: ", l);

@@ -850,6 +850,44 @@ vk_set_capture (LbBackendState *s, gboolean capture)
   s->capture = capture && s->model->n_capture_layers > 0 && s->model->has_vision;
 }
 
+/* With LIGHTBOX_ENGINE_PROFILE: the GPU time of each phase of the last
+ * submit of cmds, on stderr. */
+static void
+print_profile (LbVkCommands *cmds, const char *what, guint32 n)
+{
+  guint n_phases;
+  const LbVkPhase *phases = lb_vk_commands_phases (cmds, &n_phases);
+  GHashTable *totals = g_hash_table_new_full (g_str_hash, g_str_equal, NULL, g_free);
+  GString *line = g_string_new (NULL);
+
+  /* Phases repeat per layer: sum them by name, in first-seen order. */
+  g_string_append_printf (line, "%s (%u positions): GPU %.3f ms, %u dispatches, %u barriers;", what, n,
+                          lb_vk_commands_gpu_ms (cmds), lb_vk_commands_n_dispatches (cmds),
+                          lb_vk_commands_n_barriers (cmds));
+  for (guint i = 0; i < n_phases; i++)
+    {
+      double *sum = g_hash_table_lookup (totals, phases[i].name);
+      if (sum == NULL)
+        {
+          sum = g_new0 (double, 1);
+          g_hash_table_insert (totals, (gpointer) phases[i].name, sum);
+        }
+      *sum += phases[i].ms;
+    }
+  for (guint i = 0; i < n_phases; i++)
+    {
+      double *sum = g_hash_table_lookup (totals, phases[i].name);
+      if (sum != NULL && *sum >= 0)
+        {
+          g_string_append_printf (line, " %s %.3f", phases[i].name, *sum);
+          *sum = -1;
+        }
+    }
+  g_printerr ("%s\n", line->str);
+  g_string_free (line, TRUE);
+  g_hash_table_unref (totals);
+}
+
 /* Runs n positions (inputs written) through all layers, in a few submits
  * so that a cancel is seen between groups of layers. */
 static gboolean
@@ -885,6 +923,8 @@ run_positions (LbBackendState *s, guint32 n, gboolean embed, guint32 span_first,
           map_vk_error (error);
           return FALSE;
         }
+      if (m->profile)
+        print_profile (m->cmds, "prefill", n);
     }
   return TRUE;
 }
@@ -1136,15 +1176,7 @@ vk_decode (LbBackendState *s, gint32 token, const LbBackendOutputRequest *reques
   s->capture_row = capture ? 0 : -1;
   s->candidates = k;
   if (m->profile)
-    {
-      guint n_phases;
-      const LbVkPhase *phases = lb_vk_commands_phases (s->decode, &n_phases);
-      g_printerr ("decode %u: gpu %.3f ms, %u dispatches, %u barriers:", p, lb_vk_commands_gpu_ms (s->decode),
-                  lb_vk_commands_n_dispatches (s->decode), lb_vk_commands_n_barriers (s->decode));
-      for (guint i = 0; i < n_phases; i++)
-        g_printerr (" %s %.3f", phases[i].name, phases[i].ms);
-      g_printerr ("\n");
-    }
+    print_profile (s->decode, "decode", 1);
   return read_output (s, request, out, error);
 }
 

@@ -17,6 +17,7 @@
 
 #include "app/lb-application.h"
 #include "app/lb-demo.h"
+#include "app/lb-report-format.h"
 #include "app/lb-screenshot.h"
 #include "app/lb-window.h"
 #include "lb-test.h"
@@ -407,6 +408,16 @@ test_generate_report (void)
   const char *path = lb_report_panel_get_autosave_path (report);
   WAIT_FOR (file_contains (path, "Edited by the radiologist."), 5);
   g_assert_true (file_contains (path, "DEMO MODEL — RANDOM OUTPUT"));
+
+  /* Closing and opening the image again brings the draft back. */
+  activate ("close-image", NULL);
+  g_assert_null (lb_window_get_document (window));
+  g_autofree char *empty = report_text ();
+  g_assert_cmpstr (empty, ==, "");
+  open_and_settle ("chest-xray-phantom.dcm");
+  g_autofree char *restored = report_text ();
+  g_assert_nonnull (strstr (restored, "Edited by the radiologist."));
+  g_assert_true (g_str_has_prefix (lb_report_panel_get_status (report), "Draft restored"));
 }
 
 static void
@@ -483,6 +494,88 @@ test_chat_follow_up (void)
   g_assert_cmpuint (lb_chat_panel_get_n_answers (chat), ==, 4);
 }
 
+/* Errors that need an action become a banner; others a toast. */
+static void
+test_error_routing (void)
+{
+  LbModelManager *models = lb_application_get_models (app);
+  g_autoptr(GError) full = g_error_new_literal (LB_ENGINE_ERROR, LB_ENGINE_ERROR_CONTEXT_FULL, "full");
+  lb_window_show_error (window, NULL, full);
+  g_assert_null (lb_window_get_banner (window));
+
+  g_autoptr(GError) memory = g_error_new_literal (LB_ENGINE_ERROR, LB_ENGINE_ERROR_OUT_OF_MEMORY,
+                                                  "needs 3.6 GB of GPU memory, 2.1 GB free");
+  lb_window_show_error (window, NULL, memory);
+  g_assert_nonnull (strstr (lb_window_get_banner (window), "2.1 GB free"));
+
+  g_autoptr(GError) cancelled = g_error_new_literal (G_IO_ERROR, G_IO_ERROR_CANCELLED, "cancelled");
+  activate ("dismiss-banner", NULL);
+  lb_window_show_error (window, NULL, cancelled);
+  g_assert_null (lb_window_get_banner (window));
+
+  /* A lost device: the model is gone until reloaded; the banner offers it. */
+  g_autoptr(GError) lost = g_error_new_literal (LB_ENGINE_ERROR, LB_ENGINE_ERROR_DEVICE_LOST, "the device was lost");
+  lb_window_show_error (window, NULL, lost);
+  g_assert_nonnull (strstr (lb_window_get_banner (window), "lost"));
+  g_assert_cmpint (lb_model_manager_get_state (models), ==, LB_MODEL_STATE_FAILED);
+  g_assert_false (lb_report_panel_get_can_generate (lb_window_get_report_panel (window)));
+  g_action_group_activate_action (G_ACTION_GROUP (app), "load-model", NULL);
+  WAIT_FOR (lb_model_manager_get_state (models) == LB_MODEL_STATE_READY, 60);
+  g_assert_null (lb_window_get_banner (window));
+}
+
+/* Streamed Markdown-ish lines become headings and bullets, markers gone. */
+static void
+test_report_format_buffer (void)
+{
+  g_autoptr(GtkTextBuffer) buffer = gtk_text_buffer_new (NULL);
+  lb_report_format_setup (buffer);
+  gtk_text_buffer_set_text (buffer, "## Findings\n* Lungs are **clear**.\nImpression:\nNormal study.", -1);
+  lb_report_format_lines (buffer, 0, 3);
+  GtkTextIter start, end;
+  gtk_text_buffer_get_bounds (buffer, &start, &end);
+  g_autofree char *text = gtk_text_buffer_get_text (buffer, &start, &end, FALSE);
+  g_assert_cmpstr (text, ==, "Findings\n• Lungs are clear.\nImpression:\nNormal study.");
+
+  GtkTextTagTable *table = gtk_text_buffer_get_tag_table (buffer);
+  GtkTextTag *heading = gtk_text_tag_table_lookup (table, "heading");
+  GtkTextTag *bullet = gtk_text_tag_table_lookup (table, "bullet");
+  GtkTextTag *bold = gtk_text_tag_table_lookup (table, "bold");
+  GtkTextIter it;
+  gtk_text_buffer_get_iter_at_line_offset (buffer, &it, 0, 2);
+  g_assert_true (gtk_text_iter_has_tag (&it, heading));
+  gtk_text_buffer_get_iter_at_line_offset (buffer, &it, 1, 4);
+  g_assert_true (gtk_text_iter_has_tag (&it, bullet));
+  g_assert_false (gtk_text_iter_has_tag (&it, bold));
+  gtk_text_buffer_get_iter_at_line_offset (buffer, &it, 1, 13); /* "clear" */
+  g_assert_true (gtk_text_iter_has_tag (&it, bold));
+  gtk_text_buffer_get_iter_at_line_offset (buffer, &it, 2, 1);
+  g_assert_true (gtk_text_iter_has_tag (&it, heading));
+  gtk_text_buffer_get_iter_at_line_offset (buffer, &it, 3, 1);
+  g_assert_false (gtk_text_iter_has_tag (&it, heading));
+}
+
+/* The secondary windows build from their templates without a warning. */
+static void
+test_dialogs (void)
+{
+  GListModel *toplevels = gtk_window_get_toplevels ();
+  guint before = g_list_model_get_n_items (toplevels);
+  g_action_group_activate_action (G_ACTION_GROUP (app), "preferences", NULL);
+  g_action_group_activate_action (G_ACTION_GROUP (app), "about", NULL);
+  gtk_widget_activate_action (GTK_WIDGET (window), "win.show-help-overlay", NULL);
+  spin (300);
+  g_assert_cmpuint (g_list_model_get_n_items (toplevels), ==, before + 3);
+  for (guint i = g_list_model_get_n_items (toplevels); i-- > 0;)
+    {
+      g_autoptr(GtkWindow) toplevel = g_list_model_get_item (toplevels, i);
+      if (toplevel != GTK_WINDOW (window) && gtk_widget_get_visible (GTK_WIDGET (toplevel)))
+        gtk_window_destroy (toplevel);
+    }
+  spin (100);
+  g_assert_cmpuint (g_list_model_get_n_items (toplevels), ==, before);
+}
+
 /* ---- look ------------------------------------------------------------------------ */
 
 static void
@@ -522,14 +615,18 @@ int
 main (int argc, char **argv)
 {
   g_setenv ("XDG_DATA_HOME", lb_test_tmpdir (), TRUE);
+  /* No accessibility bus: under Xvfb there is no D-Bus session, and GTK's
+   * warning about it would be fatal (G_DEBUG=fatal-warnings). */
+  g_setenv ("GTK_A11Y", "none", TRUE);
+  g_setenv ("NO_AT_BRIDGE", "1", TRUE);
   g_test_init (&argc, &argv, NULL);
 
+  g_test_log_set_fatal_handler (ignore_session_bus, NULL);
   if (!gtk_init_check ())
     {
       g_test_add_func ("/app/window/no-display", test_skip_no_display);
       return g_test_run ();
     }
-  g_test_log_set_fatal_handler (ignore_session_bus, NULL);
 
   app = lb_application_new (G_APPLICATION_NON_UNIQUE);
   g_assert_nonnull (app);
@@ -562,6 +659,9 @@ main (int argc, char **argv)
   g_test_add_func ("/app/window/generate", test_generate_report);
   g_test_add_func ("/app/window/stop", test_stop_report);
   g_test_add_func ("/app/window/chat", test_chat_follow_up);
+  g_test_add_func ("/app/window/errors", test_error_routing);
+  g_test_add_func ("/app/window/report-format", test_report_format_buffer);
+  g_test_add_func ("/app/window/dialogs", test_dialogs);
   g_test_add_func ("/app/window/screenshot-dark", test_screenshot_and_dark);
   int status = g_test_run ();
 

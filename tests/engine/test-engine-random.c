@@ -227,6 +227,69 @@ test_against_ref (gconstpointer data)
   engine_test_stream_clear (&b);
 }
 
+/* A prompt many times the window and the batch: prefill in batches of 16,
+ * sliding-window layers in rings of window + batch slots that wrap many
+ * times, an image in the middle, then decoding past the rings' size. */
+static void
+test_long_context (void)
+{
+  const ModelCase *mc = &models[1];   /* window 5, every third layer global */
+  const char *dir = model_dir (mc);
+  g_autofree char *text = g_build_filename (dir, "text.gguf", NULL);
+  g_autofree char *mmproj = g_build_filename (dir, "mmproj.gguf", NULL);
+  g_autoptr(LbEngine) vk = NULL, ref = NULL;
+  g_autoptr(GArray) prompt = g_array_new (FALSE, FALSE, sizeof (gint32));
+  g_autoptr(LbModelInput) image = NULL;
+  g_autoptr(GError) error = NULL;
+  LbEngineOptions options;
+  EngineTestStream a, b;
+  guint n_vocab, T;
+
+  lb_engine_options_init (&options);
+  options.backend = LB_ENGINE_BACKEND_VULKAN;
+  options.context_length = 1024;
+  options.batch_size = 16;
+  vk = lb_engine_new (&options, &error);
+  g_assert_no_error (error);
+  if (!lb_engine_load_sync (vk, text, mmproj, NULL, NULL, NULL, &error))
+    {
+      g_assert_error (error, LB_ENGINE_ERROR, LB_ENGINE_ERROR_NO_DEVICE);
+      g_test_skip (error->message);
+      return;
+    }
+  options.backend = LB_ENGINE_BACKEND_REF;
+  ref = lb_engine_new (&options, &error);
+  g_assert_no_error (error);
+  g_assert_true (lb_engine_load_sync (ref, text, mmproj, NULL, NULL, NULL, &error));
+
+  n_vocab = lb_engine_get_model_info (vk)->text.n_vocab;
+  T = lb_engine_get_image_tokens (vk);
+  for (guint i = 0; i < 300 + T; i++)
+    {
+      gint32 id = i == 0 ? 2 : i >= 150 && i < 150 + T ? LB_IMAGE_POSITION : (gint32) (10 + (i * 101) % (n_vocab - 10));
+      g_array_append_val (prompt, id);
+    }
+  image = random_image (vk, 11);
+  run (vk, prompt, image, NULL, 40, &a);
+  run (ref, prompt, image, NULL, 40, &b);
+  for (guint step = 0; step < 40; step++)
+    {
+      const LbTokenLogit *ta = &g_array_index (a.top, LbTokenLogit, step * N_TOP);
+      const LbTokenLogit *tb = &g_array_index (b.top, LbTokenLogit, step * N_TOP);
+      double tol = 0.02 + 0.005 * fabs (tb[0].logit);
+
+      if (ta[0].id == tb[0].id)
+        g_assert_cmpfloat_with_epsilon (ta[0].logit, tb[0].logit, tol);
+      else
+        {
+          g_assert_cmpfloat (tb[0].logit - tb[1].logit, <, 2 * tol);
+          break;
+        }
+    }
+  engine_test_stream_clear (&a);
+  engine_test_stream_clear (&b);
+}
+
 /* Seeded sampling is reproducible, top_k = 1 is greedy, and the repeat
  * penalty keeps recent tokens out. */
 static void
@@ -324,6 +387,7 @@ main (int argc, char **argv)
       g_test_add_data_func (path, &models[i], test_against_ref);
     }
   g_test_add_func ("/engine/vulkan/sampling", test_sampling);
+  g_test_add_func ("/engine/vulkan/long-context", test_long_context);
   g_test_add_func ("/engine/vulkan/out-of-memory", test_out_of_memory);
   return g_test_run ();
 }

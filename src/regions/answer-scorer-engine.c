@@ -1,0 +1,265 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later
+ *
+ * The answer scorer on the engine's public API (answer-scorer.h): greedy
+ * asks of prompt + answer that follow the answer as long as the model
+ * agrees with it, and start again past each token where it does not. Runs
+ * on the main thread as a chain of asks; the engine computes on its
+ * worker.
+ */
+#define G_LOG_DOMAIN "lightbox-regions"
+
+#include "config.h"
+
+#include <string.h>
+
+#include "regions/answer-scorer-private.h"
+#include "regions/regions.h"
+
+typedef struct {
+  LbEngine *engine;
+  LbSession *session;
+  guint n_top;          /* logits per step: min (LB_SAMPLING_MAX_CANDIDATES, vocabulary) */
+} EngineScorer;
+
+static void
+engine_scorer_free (gpointer data)
+{
+  EngineScorer *es = data;
+
+  g_clear_object (&es->session);
+  g_clear_object (&es->engine);
+  g_free (es);
+}
+
+/* One score in flight. */
+typedef struct {
+  LbAnswerScorer *scorer;
+  GTask *task;
+  LbModelInput *input;     /* owned by the task */
+  LbAnswerScore *score;
+  guint n_needed;
+  guint start;             /* the answer tokens the current ask begins with */
+  guint next;              /* answer tokens scored so far */
+  gboolean diverged;       /* the current ask left the answer */
+  GCancellable *ask_cancellable;
+  gulong cancel_id;
+  GArray *prompt;          /* the current ask's tokens */
+  GError *error;           /* from the token callback */
+  gint32 top_ids[LB_SAMPLING_MAX_CANDIDATES];     /* one step's top logits, split */
+  float top_logits[LB_SAMPLING_MAX_CANDIDATES];
+} Op;
+
+static void
+op_free (Op *op)
+{
+  GCancellable *outer = g_task_get_cancellable (op->task);
+
+  if (outer != NULL && op->cancel_id != 0)
+    g_cancellable_disconnect (outer, op->cancel_id);
+  g_clear_object (&op->ask_cancellable);
+  g_clear_pointer (&op->prompt, g_array_unref);
+  lb_answer_score_free (op->score);
+  g_clear_error (&op->error);
+  g_object_unref (op->task);
+  g_free (op);
+}
+
+static void
+forward_cancel (GCancellable *outer, gpointer data)
+{
+  g_cancellable_cancel (G_CANCELLABLE (data));
+}
+
+static void
+on_tokens (LbSession *session, const LbTokenBatch *batch, gpointer data)
+{
+  Op *op = data;
+  LbAnswerScorer *scorer = op->scorer;
+  const gint32 *answer = (const gint32 *) (gconstpointer) scorer->answer->data;
+
+  if (op->diverged || op->error != NULL)
+    return;
+  for (guint i = 0; i < batch->n_tokens; i++)
+    {
+      guint j = op->start + batch->first_index + i;
+
+      if (j >= op->n_needed || j != op->next)
+        break;
+      if (batch->top == NULL || batch->n_top == 0 || batch->n_top > LB_SAMPLING_MAX_CANDIDATES)
+        {
+          g_set_error (&op->error, LB_REGIONS_ERROR, LB_REGIONS_ERROR_FAILED,
+                       "the engine reported no logits");
+          return;
+        }
+      for (guint r = 0; r < batch->n_top; r++)
+        {
+          op->top_ids[r] = batch->top[(gsize) i * batch->n_top + r].id;
+          op->top_logits[r] = batch->top[(gsize) i * batch->n_top + r].logit;
+        }
+      op->score->token_logprobs[j] = lb_answer_logprob_from_top (op->top_ids, op->top_logits,
+                                                                 batch->n_top, answer[j]);
+      if (op->score->attention != NULL)
+        {
+          guint T = op->score->n_image_positions;
+          if (batch->attention == NULL || batch->n_image_positions != T)
+            {
+              g_set_error (&op->error, LB_REGIONS_ERROR, LB_REGIONS_ERROR_NO_ATTENTION,
+                           "the engine captured no attention (the model needs a global-attention layer)");
+              return;
+            }
+          memcpy (op->score->attention + (gsize) j * T, batch->attention + (gsize) i * T,
+                  T * sizeof (float));
+        }
+      op->next = j + 1;
+      if (batch->ids[i] != answer[j])
+        {
+          /* The steps after this one would follow the model's token, not
+           * the answer's: stop here and start again past it. */
+          op->diverged = TRUE;
+          g_cancellable_cancel (op->ask_cancellable);
+          return;
+        }
+    }
+}
+
+static void start_ask (Op *op);
+
+static void
+finish (Op *op, GError *error)
+{
+  LbAnswerScore *score = NULL;
+
+  if (error == NULL)
+    {
+      score = g_steal_pointer (&op->score);
+      lb_answer_scorer_sum (op->scorer, score);
+    }
+  lb_answer_scorer_return (op->scorer, op->task, score, error);
+  op_free (op);
+}
+
+static void
+on_asked (GObject *source, GAsyncResult *result, gpointer data)
+{
+  Op *op = data;
+  GError *error = NULL;
+  GCancellable *outer = g_task_get_cancellable (op->task);
+
+  lb_session_ask_finish (LB_SESSION (source), result, NULL, &error);
+  if (op->error != NULL)
+    {
+      g_clear_error (&error);
+      finish (op, g_steal_pointer (&op->error));
+      return;
+    }
+  if (g_cancellable_is_cancelled (outer))
+    {
+      g_clear_error (&error);
+      g_set_error (&error, G_IO_ERROR, G_IO_ERROR_CANCELLED, "the scoring was cancelled");
+      finish (op, error);
+      return;
+    }
+  /* Cancelled by us where the model left the answer: not an error. */
+  if (error != NULL && !(op->diverged && g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED)))
+    {
+      finish (op, error);
+      return;
+    }
+  g_clear_error (&error);
+  if (op->next >= op->n_needed)
+    {
+      finish (op, NULL);
+      return;
+    }
+  if (!op->diverged)
+    {
+      g_set_error (&error, LB_REGIONS_ERROR, LB_REGIONS_ERROR_FAILED,
+                   "the engine stopped after %u of %u answer tokens", op->next, op->n_needed);
+      finish (op, error);
+      return;
+    }
+  op->start = op->next;
+  start_ask (op);
+}
+
+static void
+start_ask (Op *op)
+{
+  LbAnswerScorer *scorer = op->scorer;
+  EngineScorer *es = scorer->data;
+  GCancellable *outer = g_task_get_cancellable (op->task);
+  LbAskRequest request;
+
+  if (outer != NULL && op->cancel_id != 0)
+    g_cancellable_disconnect (outer, op->cancel_id);
+  op->cancel_id = 0;
+  g_clear_object (&op->ask_cancellable);
+  op->ask_cancellable = g_cancellable_new ();
+  if (outer != NULL)
+    op->cancel_id = g_cancellable_connect (outer, G_CALLBACK (forward_cancel),
+                                           g_object_ref (op->ask_cancellable), g_object_unref);
+  op->diverged = FALSE;
+
+  g_array_set_size (op->prompt, 0);
+  g_array_append_vals (op->prompt, scorer->prompt->data, scorer->prompt->len);
+  g_array_append_vals (op->prompt, scorer->answer->data, op->start);
+
+  lb_ask_request_init (&request);
+  request.prompt_tokens = (const gint32 *) (gconstpointer) op->prompt->data;
+  request.n_prompt_tokens = op->prompt->len;
+  request.image = op->input;
+  request.max_tokens = op->n_needed - op->start;
+  request.stop_at_end_of_turn = FALSE;
+  request.capture_attention = scorer->capture;
+  request.n_top_logits = es->n_top;
+  /* Each ask starts from an empty context. */
+  lb_session_reset (es->session);
+  lb_session_ask_async (es->session, &request, on_tokens, op, NULL, op->ask_cancellable, on_asked, op);
+}
+
+static void
+engine_score (LbAnswerScorer *scorer, GTask *task, LbModelInput *input)
+{
+  Op *op = g_new0 (Op, 1);
+
+  op->scorer = scorer;
+  op->task = g_object_ref (task);
+  op->input = input;
+  op->n_needed = scorer->first + scorer->n;
+  op->score = lb_answer_score_new (op->n_needed, scorer->capture ? scorer->n_image : 0);
+  op->prompt = g_array_new (FALSE, FALSE, sizeof (gint32));
+  start_ask (op);
+}
+
+static const LbAnswerScorerImpl engine_impl = {
+  .score = engine_score,
+  .free = engine_scorer_free,
+};
+
+LbAnswerScorer *
+lb_answer_scorer_new_engine (LbEngine *engine, const gint32 *prompt, guint n_prompt,
+                             const gint32 *answer, guint n_answer, GError **error)
+{
+  const LbEngineModelInfo *info;
+  LbAnswerScorer *scorer;
+  EngineScorer *es;
+
+  g_return_val_if_fail (LB_IS_ENGINE (engine), NULL);
+  info = lb_engine_get_model_info (engine);
+  if (info == NULL || !info->has_vision)
+    {
+      g_set_error (error, LB_REGIONS_ERROR, LB_REGIONS_ERROR_INVALID,
+                   "scoring an answer about an image needs a loaded model and vision projector");
+      return NULL;
+    }
+  es = g_new0 (EngineScorer, 1);
+  es->engine = g_object_ref (engine);
+  es->session = lb_engine_new_session (engine);
+  es->n_top = MIN (LB_SAMPLING_MAX_CANDIDATES, info->text.n_vocab);
+  scorer = lb_answer_scorer_new_internal (&engine_impl, es, prompt, n_prompt, answer, n_answer,
+                                          info->text.n_vocab, info->vision.n_image_tokens,
+                                          info->vision.image_size, info->vision.image_mean, error);
+  if (scorer != NULL)
+    scorer->n_candidates = es->n_top < info->text.n_vocab ? es->n_top : 0;
+  return scorer;
+}
