@@ -24,8 +24,12 @@ for path in sys.argv[1:]:
         cases = 0
         case_failures = 0
         program_failed = t.get("result") not in ("OK", "EXPECTEDFAIL", "SKIP")
-        if t.get("protocol") == "tap":
-            for out in (t.get("stdout") or "").splitlines():
+        # meson 1.0 does not record the protocol: a TAP program is one whose
+        # output has a plan line ("1..N") or result lines.
+        stdout_lines = (t.get("stdout") or "").splitlines()
+        is_tap = any(re.match(r"^(1\.\.\d+|ok\b|not ok\b)", l.strip()) for l in stdout_lines)
+        if is_tap:
+            for out in stdout_lines:
                 m = tap_line.match(out.strip())
                 if not m:
                     continue
