@@ -15,6 +15,9 @@
 
 /* Longest wait for the window to settle before a screenshot. */
 #define SCREENSHOT_TIMEOUT_S 300
+/* Frames to wait for one whose contents are still current after it is
+ * drawn (see on_screenshot_after_paint). */
+#define SCREENSHOT_MAX_FRAMES 60
 
 struct _LbApplication
 {
@@ -22,6 +25,7 @@ struct _LbApplication
 
   GSettings *settings;
   LbModelManager *models;
+  int exit_status;          /* non-zero after a failed --screenshot */
 
   /* Command line. */
   gboolean demo;
@@ -40,6 +44,10 @@ struct _LbApplication
   gboolean generate_started;
   gboolean question_asked;
   guint settled_ticks;
+  GtkWidget *shot_window;         /* the window being copied, once settled */
+  GdkFrameClock *shot_clock;      /* its frame clock */
+  gulong shot_paint_handler;      /* on shot_clock's after-paint */
+  guint shot_frames;              /* frames drawn since then */
 };
 
 G_DEFINE_FINAL_TYPE (LbApplication, lb_application, ADW_TYPE_APPLICATION)
@@ -166,7 +174,17 @@ new_window (LbApplication *self)
 {
   LbWindow *window = lb_window_new (GTK_APPLICATION (self));
   if (self->screenshot_width > 0 && self->screenshot_height > 0)
-    gtk_window_set_default_size (GTK_WINDOW (window), self->screenshot_width, self->screenshot_height);
+    {
+      /* --size is this run's size only: the window forgets its saved size,
+       * so that the run neither stores its size as the user's nor has it
+       * put back by the settings (a settings backend that cannot store
+       * anything puts back every value written to it). */
+      g_settings_unbind (window, "default-width");
+      g_settings_unbind (window, "default-height");
+      g_settings_unbind (window, "maximized");
+      gtk_window_unmaximize (GTK_WINDOW (window));
+      gtk_window_set_default_size (GTK_WINDOW (window), self->screenshot_width, self->screenshot_height);
+    }
   if (self->panel != NULL)
     g_settings_set_string (self->settings, "sidebar-page", self->panel);
   gtk_window_present (GTK_WINDOW (window));
@@ -313,6 +331,54 @@ on_color_scheme_changed (GSettings *settings, const char *key, LbApplication *se
 
 /* ---- screenshots ---------------------------------------------------------------- */
 
+/* Ends a --screenshot run: no more ticks or frames, the exit status, quit. */
+static void
+screenshot_finish (LbApplication *self, int exit_status)
+{
+  g_clear_handle_id (&self->screenshot_source, g_source_remove);
+  g_clear_signal_handler (&self->shot_paint_handler, self->shot_clock);
+  g_clear_object (&self->shot_clock);
+  g_clear_object (&self->shot_window);
+  if (exit_status != 0)
+    self->exit_status = exit_status;
+  g_application_quit (G_APPLICATION (self));
+}
+
+/* The copy is taken right after the window has drawn a frame. A widget's
+ * picture (GtkWidgetPaintable) is the render node of its last frame, which
+ * GTK drops as soon as any widget inside asks for a redraw, until the next
+ * frame; copied at any other time (a timeout), the window may have nothing
+ * to show. Right after a frame it is current, unless a handler of this
+ * same frame asked for a redraw already: then the next frame is copied. */
+static void
+on_screenshot_after_paint (GdkFrameClock *clock, gpointer user_data)
+{
+  LbApplication *self = user_data;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GdkTexture) texture = lb_screenshot_render (self->shot_window, &error);
+
+  if (texture == NULL)
+    {
+      if (++self->shot_frames < SCREENSHOT_MAX_FRAMES)
+        {
+          gtk_widget_queue_draw (self->shot_window);
+          return;
+        }
+      g_printerr ("lightbox: %s (%u frames)\n", error->message, self->shot_frames);
+      screenshot_finish (self, 1);
+      return;
+    }
+  if (!gdk_texture_save_to_png (texture, self->screenshot_path))
+    {
+      g_autofree char *message = g_strdup_printf (_("Cannot write the screenshot to %s"), self->screenshot_path);
+      g_printerr ("lightbox: %s\n", message);
+      screenshot_finish (self, 1);
+      return;
+    }
+  g_print ("%s\n", self->screenshot_path);
+  screenshot_finish (self, 0);
+}
+
 static gboolean
 screenshot_tick (gpointer user_data)
 {
@@ -322,17 +388,31 @@ screenshot_tick (gpointer user_data)
 
   if (elapsed > SCREENSHOT_TIMEOUT_S)
     {
-      g_printerr ("lightbox: the window did not settle within %d s; no screenshot\n", SCREENSHOT_TIMEOUT_S);
+      if (self->shot_window != NULL)
+        g_printerr ("lightbox: the window drew no frame within %d s; no screenshot\n", SCREENSHOT_TIMEOUT_S);
+      else
+        g_printerr ("lightbox: the window did not settle within %d s; no screenshot\n", SCREENSHOT_TIMEOUT_S);
       self->screenshot_source = 0;
-      g_application_quit (G_APPLICATION (self));
+      screenshot_finish (self, 1);
       return G_SOURCE_REMOVE;
     }
+  /* Settled: waiting for the frame to copy (on_screenshot_after_paint). */
+  if (self->shot_window != NULL)
+    return G_SOURCE_CONTINUE;
   if (window == NULL || !gtk_widget_get_mapped (GTK_WIDGET (window)))
     return G_SOURCE_CONTINUE;
 
   /* The demo or configured model is still being written or loaded. */
   LbModelState state = lb_model_manager_get_state (self->models);
   gboolean model_wanted = self->generate || self->question != NULL;
+  if (model_wanted && !self->demo && state == LB_MODEL_STATE_NONE)
+    {
+      g_printerr ("lightbox: --generate and --ask need a model: none is set up in the settings "
+                  "(use --demo for the demo model)\n");
+      self->screenshot_source = 0;
+      screenshot_finish (self, 1);
+      return G_SOURCE_REMOVE;
+    }
   if (model_wanted && state != LB_MODEL_STATE_READY && state != LB_MODEL_STATE_FAILED)
     return G_SOURCE_CONTINUE;
   if (!lb_window_get_settled (window))
@@ -372,15 +452,14 @@ screenshot_tick (gpointer user_data)
   if (++self->settled_ticks < 8)
     return G_SOURCE_CONTINUE;
 
-  if (g_getenv ("LB_DEBUG_FOCUS")) { GtkWidget *f = gtk_window_get_focus (GTK_WINDOW (window)); g_print ("focus %s %s\n", f ? G_OBJECT_TYPE_NAME (f) : "-", f && gtk_widget_get_parent (f) ? G_OBJECT_TYPE_NAME (gtk_widget_get_parent (f)) : ""); }
-  g_autoptr(GError) error = NULL;
-  if (!lb_screenshot_save_png (GTK_WIDGET (window), self->screenshot_path, &error))
-    g_printerr ("lightbox: %s\n", error->message);
-  else
-    g_print ("%s\n", self->screenshot_path);
-  self->screenshot_source = 0;
-  g_application_quit (G_APPLICATION (self));
-  return G_SOURCE_REMOVE;
+  /* Copy the next frame; this tick only watches the time from now on. */
+  self->shot_window = g_object_ref (GTK_WIDGET (window));
+  self->shot_clock = g_object_ref (gtk_widget_get_frame_clock (GTK_WIDGET (window)));
+  self->shot_frames = 0;
+  self->shot_paint_handler = g_signal_connect (self->shot_clock, "after-paint",
+                                               G_CALLBACK (on_screenshot_after_paint), self);
+  gtk_widget_queue_draw (GTK_WIDGET (window));
+  return G_SOURCE_CONTINUE;
 }
 
 /* ---- GApplication ----------------------------------------------------------------- */
@@ -506,6 +585,9 @@ lb_application_dispose (GObject *object)
   LbApplication *self = LB_APPLICATION (object);
 
   g_clear_handle_id (&self->screenshot_source, g_source_remove);
+  g_clear_signal_handler (&self->shot_paint_handler, self->shot_clock);
+  g_clear_object (&self->shot_clock);
+  g_clear_object (&self->shot_window);
   g_clear_object (&self->models);
   g_clear_object (&self->settings);
 
@@ -585,4 +667,11 @@ lb_application_new (GApplicationFlags flags)
   self->settings = settings;
   self->models = lb_model_manager_new ();
   return self;
+}
+
+int
+lb_application_get_exit_status (LbApplication *self)
+{
+  g_return_val_if_fail (LB_IS_APPLICATION (self), 1);
+  return self->exit_status;
 }

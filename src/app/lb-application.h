@@ -32,6 +32,9 @@ void lb_application_load_model (LbApplication *self);
 /* Writes the demo model once (cache folder) and loads it. */
 void lb_application_load_demo_model (LbApplication *self);
 
+/* 1 when a --screenshot run could not write its picture, else 0. */
+int lb_application_get_exit_status (LbApplication *self);
+
 /* The settings: the installed schema, else the one compiled in the build
  * folder (uninstalled runs). NULL with an error when neither exists. */
 GSettings *lb_application_create_settings (GError **error);

@@ -38,6 +38,7 @@ struct _LbChatPanel
   LbSession *session;          /* the open conversation, NULL before its first question */
   gboolean session_is_region;
   LbGeneration *generation;
+  gboolean capture_attention;
   GArray *answers;             /* of Answer */
   gboolean has_region;
   LbCrop region;
@@ -313,6 +314,7 @@ lb_chat_panel_ask (LbChatPanel *self, const char *question)
     g_signal_handlers_disconnect_by_data (self->generation, self);
   g_clear_object (&self->generation);
   self->generation = lb_generation_new (self->models, self->session);
+  lb_generation_set_capture_attention (self->generation, self->capture_attention);
   g_signal_connect (self->generation, "text-appended", G_CALLBACK (on_text_appended), self);
   g_signal_connect (self->generation, "finished", G_CALLBACK (on_generation_finished), self);
   g_signal_connect (self->generation, "notify::status", G_CALLBACK (on_generation_status), self);
@@ -514,6 +516,20 @@ lb_chat_panel_setup (LbChatPanel *self, GSettings *settings, LbModelManager *mod
   g_signal_connect_object (models, "notify::state", G_CALLBACK (on_model_state), self, 0);
   g_signal_connect_object (models, "notify::is-test-model", G_CALLBACK (on_model_state), self, 0);
   update_state (self);
+}
+
+LbGeneration *
+lb_chat_panel_get_generation (LbChatPanel *self)
+{
+  g_return_val_if_fail (LB_IS_CHAT_PANEL (self), NULL);
+  return self->generation;
+}
+
+void
+lb_chat_panel_set_capture_attention (LbChatPanel *self, gboolean capture)
+{
+  g_return_if_fail (LB_IS_CHAT_PANEL (self));
+  self->capture_attention = capture;
 }
 
 /* ---- tests -------------------------------------------------------------------- */

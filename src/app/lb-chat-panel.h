@@ -12,6 +12,7 @@
 #include <adwaita.h>
 
 #include "app/lb-document.h"
+#include "app/lb-generation.h"
 #include "app/lb-model-manager.h"
 
 G_BEGIN_DECLS
@@ -31,6 +32,11 @@ void lb_chat_panel_clear_region (LbChatPanel *self);
 void lb_chat_panel_stop (LbChatPanel *self);
 void lb_chat_panel_new_conversation (LbChatPanel *self);
 void lb_chat_panel_focus_entry (LbChatPanel *self);
+
+/* For the regions (issue 9): the answer being written or last written
+   (NULL before the first), and whether new ones capture attention. */
+LbGeneration *lb_chat_panel_get_generation (LbChatPanel *self);
+void lb_chat_panel_set_capture_attention (LbChatPanel *self, gboolean capture);
 
 /* For tests. */
 guint lb_chat_panel_get_n_answers (LbChatPanel *self);

@@ -20,6 +20,8 @@ struct _LbGeneration
   char *question;
   LbSamplingParams sampling;
   guint max_tokens;
+  gboolean capture_attention;
+  LbModelInput *model_input;
 
   gboolean running;
   gboolean stopped;
@@ -48,6 +50,7 @@ enum {
 
 enum {
   TEXT_APPENDED,
+  TOKEN_BATCH,
   FINISHED,
   N_SIGNALS
 };
@@ -107,6 +110,7 @@ on_tokens (LbSession *session, const LbTokenBatch *batch, gpointer user_data)
       start = end;
     }
 
+  g_signal_emit (self, signals[TOKEN_BATCH], 0, (gpointer) batch);
   self->n_tokens += batch->n_tokens;
   double seconds = (g_get_monotonic_time () - self->first_token_time) / 1e6;
   if (self->n_tokens > 1 && seconds > 0)
@@ -159,6 +163,7 @@ ask (LbGeneration *self, const LbModelInput *image)
   request.image = image;
   request.sampling = self->sampling;
   request.max_tokens = self->max_tokens;
+  request.capture_attention = self->capture_attention && image != NULL;
 
   const LbTokenizer *tokenizer = lb_engine_get_tokenizer (lb_session_get_engine (self->session));
   self->thinking_start = tokenizer != NULL ? lb_tokenizer_special (tokenizer, LB_SPECIAL_THINKING_START) : -1;
@@ -188,7 +193,9 @@ on_input_built (GObject *source, GAsyncResult *result, gpointer user_data)
       finish (self, error);
       return;
     }
-  ask (self, input);
+  g_clear_pointer (&self->model_input, lb_model_input_free);
+  self->model_input = g_steal_pointer (&input);
+  ask (self, self->model_input);
 }
 
 void
@@ -217,6 +224,7 @@ lb_generation_start (LbGeneration *self, LbDocument *document, const LbCrop *cro
   g_clear_error (&self->error);
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_RUNNING]);
 
+  g_clear_pointer (&self->model_input, lb_model_input_free);
   if (document == NULL)
     {
       ask (self, NULL);
@@ -244,6 +252,20 @@ lb_generation_stop (LbGeneration *self)
   self->stopped = TRUE;
   set_status (self, _("Stopping…"));
   g_cancellable_cancel (self->cancellable);
+}
+
+void
+lb_generation_set_capture_attention (LbGeneration *self, gboolean capture)
+{
+  g_return_if_fail (LB_IS_GENERATION (self));
+  self->capture_attention = capture;
+}
+
+const LbModelInput *
+lb_generation_get_model_input (LbGeneration *self)
+{
+  g_return_val_if_fail (LB_IS_GENERATION (self), NULL);
+  return self->model_input;
 }
 
 LbSession *
@@ -338,6 +360,7 @@ lb_generation_finalize (GObject *object)
   g_free (self->system);
   g_free (self->question);
   g_free (self->status);
+  g_clear_pointer (&self->model_input, lb_model_input_free);
   g_string_free (self->text, TRUE);
   g_string_free (self->thinking, TRUE);
   g_clear_error (&self->error);
@@ -396,6 +419,11 @@ lb_generation_class_init (LbGenerationClass *klass)
   signals[TEXT_APPENDED] =
     g_signal_new ("text-appended", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0, NULL, NULL,
                   NULL, G_TYPE_NONE, 1, G_TYPE_STRING);
+  /* Every batch as the engine delivers it (const LbTokenBatch *, valid
+   * during the emission): ids, text, attention when captured. */
+  signals[TOKEN_BATCH] =
+    g_signal_new ("token-batch", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0, NULL, NULL,
+                  NULL, G_TYPE_NONE, 1, G_TYPE_POINTER);
   /* The ask ended: see lb_generation_get_error (). */
   signals[FINISHED] =
     g_signal_new ("finished", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0, NULL, NULL, NULL,

@@ -28,6 +28,13 @@ void lb_generation_start (LbGeneration *self, LbDocument *document, const LbCrop
                           guint max_tokens);
 void lb_generation_stop (LbGeneration *self);
 
+/* For the regions (issue 9): ask the engine for per-token attention over
+ * the image (before start), receive each LbTokenBatch as it arrives (the
+ * "token-batch" signal; the batch is valid during the emission), and the
+ * square the model saw, to map its coordinates back to the image. */
+void lb_generation_set_capture_attention (LbGeneration *self, gboolean capture);
+const LbModelInput *lb_generation_get_model_input (LbGeneration *self); /* NULL: no image */
+
 LbSession *lb_generation_get_session (LbGeneration *self);
 gboolean lb_generation_get_running (LbGeneration *self);
 /* "Preparing the image…", "Reading…", "Writing…", then a summary. */

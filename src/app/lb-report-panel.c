@@ -29,6 +29,7 @@ struct _LbReportPanel
   LbModelManager *models;
   LbDocument *document;
   LbGeneration *generation;
+  gboolean capture_attention;
   LbAutosave *autosave;
 
   gboolean streaming;      /* the buffer is being written by the model */
@@ -328,6 +329,7 @@ start_generation (LbReportPanel *self)
 
   g_clear_object (&self->generation);
   self->generation = lb_generation_new (self->models, session);
+  lb_generation_set_capture_attention (self->generation, self->capture_attention);
   g_signal_connect (self->generation, "text-appended", G_CALLBACK (on_text_appended), self);
   g_signal_connect (self->generation, "finished", G_CALLBACK (on_generation_finished), self);
   g_signal_connect (self->generation, "notify::status", G_CALLBACK (on_generation_status), self);
@@ -533,6 +535,20 @@ lb_report_panel_setup (LbReportPanel *self, GSettings *settings, LbModelManager 
   g_signal_connect_object (models, "notify::is-test-model", G_CALLBACK (on_model_state), self, 0);
   load_prompt (self);
   update_state (self);
+}
+
+LbGeneration *
+lb_report_panel_get_generation (LbReportPanel *self)
+{
+  g_return_val_if_fail (LB_IS_REPORT_PANEL (self), NULL);
+  return self->generation;
+}
+
+void
+lb_report_panel_set_capture_attention (LbReportPanel *self, gboolean capture)
+{
+  g_return_if_fail (LB_IS_REPORT_PANEL (self));
+  self->capture_attention = capture;
 }
 
 /* ---- tests ------------------------------------------------------------------- */

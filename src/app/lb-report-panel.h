@@ -11,6 +11,7 @@
 #include <adwaita.h>
 
 #include "app/lb-document.h"
+#include "app/lb-generation.h"
 #include "app/lb-model-manager.h"
 
 G_BEGIN_DECLS
@@ -34,6 +35,11 @@ char *lb_report_panel_get_text_with_provenance (LbReportPanel *self);
 void lb_report_panel_copy (LbReportPanel *self);
 /* Saves pending edits now. */
 void lb_report_panel_flush (LbReportPanel *self);
+
+/* For the regions (issue 9): the answer being written or last written
+   (NULL before the first), and whether new ones capture attention. */
+LbGeneration *lb_report_panel_get_generation (LbReportPanel *self);
+void lb_report_panel_set_capture_attention (LbReportPanel *self, gboolean capture);
 
 /* For tests. */
 GtkTextView *lb_report_panel_get_text_view (LbReportPanel *self);

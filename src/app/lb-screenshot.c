@@ -23,6 +23,12 @@ lb_screenshot_render (GtkWidget *widget, GError **error)
     }
   int scale = gtk_widget_get_scale_factor (widget);
 
+  /* The widget's picture is the render node of its last frame. GTK drops
+   * that node as soon as the widget, or anything inside it, asks for a
+   * redraw, and makes a new one at the next frame: in between, there is
+   * nothing to copy ("drew nothing"). Copy right after a frame, from the
+   * frame clock's after-paint (what `--screenshot` does), or after letting
+   * the main loop draw one. */
   g_autoptr(GdkPaintable) paintable = gtk_widget_paintable_new (widget);
   GtkSnapshot *snapshot = gtk_snapshot_new ();
   gtk_snapshot_scale (snapshot, scale, scale);

@@ -31,5 +31,6 @@ int lb_cli_image (int argc, char **argv);
 int lb_cli_bench_image (int argc, char **argv);
 int lb_cli_bench_kernels (int argc, char **argv);
 int lb_cli_bench (int argc, char **argv);
+int lb_cli_regions (int argc, char **argv);
 
 G_END_DECLS

@@ -21,10 +21,11 @@ static const LbCliCommand commands[] = {
   { "bench-image", lb_cli_bench_image, "Time decoding, windowing and the model input of a 16-bit radiograph" },
   { "bench-kernels", lb_cli_bench_kernels, "Time the Vulkan kernels on MedGemma 4B shapes (GB/s, GFLOP/s)" },
   { "bench-tokenize", lb_cli_bench_tokenize, "Time the tokenizer on a megabyte of mixed text" },
-  { "generate", lb_cli_generate, "Generate text from a prompt and an image (reference backend)" },
+  { "generate", lb_cli_generate, "Generate text from a prompt and an image (Vulkan, or --backend ref)" },
   { "image", lb_cli_image, "Read a medical image: model input, info, stored samples" },
   { "info", lb_cli_info, "Describe GGUF model files and check them" },
   { "make-model", lb_cli_make_model, "Write a random test model pair (text + mmproj GGUF)" },
+  { "regions", lb_cli_regions, "Where in the image an answer came from: attention or occlusion map" },
   { "tokenize", lb_cli_tokenize, "Turn text into token ids with a model's vocabulary" },
 };
 

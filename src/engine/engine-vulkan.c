@@ -21,6 +21,19 @@
 #include "vk/vk-ops-sample.h"
 #include "vk/vk-pipeline.h"
 
+/* The GPU reduces the logits to one of these numbers of candidates (the
+ * host uses as many as it needs): few top-k pipelines, few re-recordings. */
+static const guint32 candidate_counts[] = { 1, 8, 64, 256 };
+
+static guint32
+round_candidates (guint32 wanted)
+{
+  for (gsize i = 0; i < G_N_ELEMENTS (candidate_counts); i++)
+    if (wanted <= candidate_counts[i])
+      return candidate_counts[i];
+  return candidate_counts[G_N_ELEMENTS (candidate_counts) - 1];
+}
+
 /* The decode step's attention scans the cache up to a bound rounded to
  * this many positions; the step is recorded again when the context grows
  * past it. */
@@ -511,6 +524,10 @@ warm_up (LbBackendModel *m, GError **error)
       ok = lb_vk_commands_begin (m->cmds, error) && lb_vk_text_record (m, s, m->cmds, &pass, error) &&
            lb_vk_commands_end (m->cmds, error);
     }
+  for (gsize i = 0; ok && i < G_N_ELEMENTS (candidate_counts); i++)
+    ok = lb_vk_commands_begin (m->cmds, error) &&
+         lb_vk_text_record_candidates (m, m->cmds, candidate_counts[i], error) &&
+         lb_vk_commands_end (m->cmds, error);
   if (ok && m->has_vision)
     {
       embeddings = lb_vk_engine_buffer (m, LB_VK_MEMORY_DEVICE, (VkDeviceSize) T * m->text.n_embd * 4,
@@ -520,6 +537,9 @@ warm_up (LbBackendModel *m, GError **error)
   vk_free_state (s);
   g_debug ("warm-up: %u pipelines built in %.0f ms", lb_vk_pipeline_count (m->ctx) - n_before,
            (g_get_monotonic_time () - t0) / 1000.0);
+  /* From now on a pipeline built in the user's path is a bug: it warns. */
+  if (ok)
+    lb_vk_pipelines_seal (m->ctx);
   return ok;
 }
 
@@ -533,10 +553,7 @@ vk_load (const LbBackendLoadArgs *args, LbEngineModelInfo *info, GError **error)
   gboolean ok = FALSE;
   gint64 t_start = g_get_monotonic_time ();
 
-  /* The device: an override names it like LIGHTBOX_VK_DEVICE does (the
-   * runtime reads only the variable; nothing else reads it meanwhile). */
-  if (args->device != NULL)
-    g_setenv ("LIGHTBOX_VK_DEVICE", args->device, TRUE);
+  /* A device override was put into LIGHTBOX_VK_DEVICE by lb_engine_new. */
   m->ctx = lb_vk_context_new (error);
   if (m->ctx == NULL)
     {
@@ -1091,7 +1108,7 @@ vk_output (LbBackendState *s, const LbBackendOutputRequest *request, LbBackendOu
            GError **error)
 {
   LbBackendModel *m = s->model;
-  guint32 k = MAX (request->n_candidates, 1);
+  guint32 k = round_candidates (request->n_candidates);
 
   if (!lb_vk_commands_begin (m->cmds, error) ||
       !lb_vk_text_record_candidates (m, m->cmds, k, error) ||
@@ -1150,7 +1167,7 @@ vk_decode (LbBackendState *s, gint32 token, const LbBackendOutputRequest *reques
   LbBackendModel *m = s->model;
   guint32 p = s->n_past;
   gboolean capture = s->capture && s->image_n > 0;
-  guint32 k = MAX (request->n_candidates, 1);
+  guint32 k = round_candidates (request->n_candidates);
 
   if (!check_room (s, 1, error))
     return FALSE;

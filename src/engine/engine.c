@@ -25,6 +25,7 @@
 #include "engine/engine.h"
 #include "model/chat-format.h"
 #include "model/sampler.h"
+#include "vk/vk-context.h"
 
 G_DEFINE_QUARK (lb-engine-error-quark, lb_engine_error)
 
@@ -34,6 +35,12 @@ G_DEFINE_QUARK (lb-engine-error-quark, lb_engine_error)
 #define MAX_PENALTY_TOKENS 64
 
 /* ---- small public helpers -------------------------------------------------------- */
+
+char *
+lb_engine_describe_devices (GError **error)
+{
+  return lb_vk_list_devices (error);
+}
 
 const char *
 lb_engine_backend_name (LbEngineBackend backend)
@@ -240,6 +247,8 @@ typedef struct {
   guint image_size;          /* S */
   gint32 *tokens;            /* raw prompt or NULL */
   guint n_tokens;
+  gint32 *forced;            /* teacher-forced answer or NULL */
+  guint n_forced;
   LbAskRequest request;      /* pointers cleared: the copies above */
   LbTokenBatchFunc on_tokens;
   gpointer tokens_data;
@@ -268,6 +277,7 @@ job_free (Job *job)
   g_free (job->text);
   g_free (job->pixels);
   g_free (job->tokens);
+  g_free (job->forced);
   g_clear_error (&job->error);
   g_clear_pointer (&job->meta, model_meta_unref);
   g_free (job);
@@ -1134,9 +1144,10 @@ penalize (float logit, float penalty)
   return logit > 0.0f ? logit / penalty : logit * penalty;
 }
 
-/* Picks the next token from the backend's output; fills top (n_top). */
+/* Picks the next token from the backend's output (or takes forced, when
+ * >= 0); fills top (n_top). */
 static gint32
-sampling_pick (Sampling *s, const LbBackendOutput *out, LbTokenLogit *top)
+sampling_pick (Sampling *s, const LbBackendOutput *out, gint32 forced, LbTokenLogit *top)
 {
   g_autofree Candidate *c = NULL;
   g_autofree float *values = NULL;
@@ -1146,7 +1157,9 @@ sampling_pick (Sampling *s, const LbBackendOutput *out, LbTokenLogit *top)
   for (guint i = 0; i < s->n_top && i < out->n_candidates; i++)
     top[i] = (LbTokenLogit) { out->candidate_ids[i], out->candidate_logits[i] };
 
-  if (s->n_fetch == 0)
+  if (forced >= 0)
+    id = forced;
+  else if (s->n_fetch == 0)
     id = out->argmax;
   else
     {
@@ -1282,6 +1295,14 @@ run_ask (LbEngine *engine, Job *job, GError **error)
       g_set_error (error, LB_ENGINE_ERROR, LB_ENGINE_ERROR_INVALID, "the prompt is empty");
       goto out;
     }
+  for (guint i = 0; i < job->n_forced; i++)
+    if (job->forced[i] < 0 || (guint) job->forced[i] >= w->meta->info.text.n_vocab)
+      {
+        g_set_error (error, LB_ENGINE_ERROR, LB_ENGINE_ERROR_INVALID,
+                     "forced token %u is %d, outside the vocabulary of %u", i, job->forced[i],
+                     w->meta->info.text.n_vocab);
+        goto out;
+      }
   n_past0 = w->backend->n_past (core->state);
   if (prompt->len > core->capacity - n_past0)
     {
@@ -1354,9 +1375,13 @@ run_ask (LbEngine *engine, Job *job, GError **error)
 
   for (;;)
     {
-      gint32 id = sampling_pick (&sampling, &out, top);
-      gboolean stop = job->request.stop_at_end_of_turn && lb_chat_format_is_stop (w->meta->format, id);
-      gboolean at_max = job->request.max_tokens > 0 && n_generated + 1 >= job->request.max_tokens;
+      gboolean forced = job->forced != NULL;
+      gint32 id = sampling_pick (&sampling, &out, forced ? job->forced[n_generated] : -1, top);
+      gboolean stop, at_max;
+
+      stop = !forced && job->request.stop_at_end_of_turn && lb_chat_format_is_stop (w->meta->format, id);
+      at_max = forced ? n_generated + 1 >= job->n_forced
+                      : job->request.max_tokens > 0 && n_generated + 1 >= job->request.max_tokens;
       gboolean full = w->backend->n_past (core->state) >= core->capacity;
       gboolean last = stop || at_max || full;
 
@@ -1365,7 +1390,8 @@ run_ask (LbEngine *engine, Job *job, GError **error)
       g_string_truncate (piece, 0);
       stream_token (stream, id, last, piece);
       post_token (engine, job, n_generated, id, piece->str, piece->len,
-                  capture ? out.attention : NULL, request.attention_n, top, MIN (sampling.n_top, out.n_candidates), last);
+                  capture ? out.attention : NULL, request.attention_n,
+                  top, MIN (sampling.n_top, out.n_candidates), last);
       n_generated++;
       lb_backend_output_clear (&out);
       core->pending_token = id;
@@ -1608,6 +1634,11 @@ lb_engine_new (const LbEngineOptions *options, GError **error)
     lb_engine_options_init (&engine->options);
   engine->device_copy = g_strdup (engine->options.device);
   engine->options.device = engine->device_copy;
+  /* The runtime picks its device from this variable. Set here, on the
+   * main thread before the worker exists, not while other threads may
+   * read the environment. */
+  if (engine->device_copy != NULL)
+    g_setenv ("LIGHTBOX_VK_DEVICE", engine->device_copy, TRUE);
   engine->context = options != NULL && options->main_context != NULL
     ? g_main_context_ref (options->main_context) : g_main_context_ref_thread_default ();
   engine->options.main_context = engine->context;
@@ -1850,6 +1881,7 @@ lb_session_ask_async (LbSession *session, const LbAskRequest *request,
   g_return_if_fail (LB_IS_SESSION (session));
   g_return_if_fail (request != NULL);
   g_return_if_fail (request->n_prompt_tokens == 0 || request->prompt_tokens != NULL);
+  g_return_if_fail (request->n_forced_tokens == 0 || request->forced_tokens != NULL);
 
   job = g_new0 (Job, 1);
   job->kind = JOB_ASK;
@@ -1864,6 +1896,7 @@ lb_session_ask_async (LbSession *session, const LbAskRequest *request,
   job->request.text = NULL;
   job->request.image = NULL;
   job->request.prompt_tokens = NULL;
+  job->request.forced_tokens = NULL;
   job->system = g_strdup (request->system);
   job->text = g_strdup (request->text != NULL ? request->text : "");
   if (request->image != NULL)
@@ -1875,6 +1908,11 @@ lb_session_ask_async (LbSession *session, const LbAskRequest *request,
     {
       job->tokens = g_memdup2 (request->prompt_tokens, sizeof (gint32) * request->n_prompt_tokens);
       job->n_tokens = request->n_prompt_tokens;
+    }
+  if (request->n_forced_tokens > 0)
+    {
+      job->forced = g_memdup2 (request->forced_tokens, sizeof (gint32) * request->n_forced_tokens);
+      job->n_forced = request->n_forced_tokens;
     }
   job->on_tokens = on_tokens;
   job->tokens_data = tokens_data;

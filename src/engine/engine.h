@@ -106,6 +106,12 @@ typedef struct {
 
 void lb_engine_options_init (LbEngineOptions *options);
 
+/* The Vulkan devices, one line each: "N: name (type), score S[, unusable:
+ * why]" — N is what LbEngineOptions.device takes. For a device chooser
+ * (after LB_ENGINE_ERROR_SELF_TEST, for instance). Any thread: it makes
+ * its own Vulkan instance. */
+char *lb_engine_describe_devices (GError **error);
+
 /* ---- the engine ------------------------------------------------------------ */
 
 #define LB_TYPE_ENGINE (lb_engine_get_type ())
@@ -266,6 +272,15 @@ typedef struct {
    * sampling), for lightbox-cli --top-logits and tests; 0: none. At most
    * LB_SAMPLING_MAX_CANDIDATES. */
   guint n_top_logits;
+
+  /* Teacher forcing (scoring a given answer, occlusion maps): when
+   * n_forced_tokens > 0, step i feeds forced_tokens[i] instead of a sampled
+   * token, for exactly n_forced_tokens steps (max_tokens and the stop
+   * tokens are ignored); each step still reports its top logits and
+   * attention, computed before its token was chosen, and ids[] holds the
+   * forced tokens. The answer stays in the context like a generated one. */
+  const gint32 *forced_tokens;
+  guint n_forced_tokens;
 } LbAskRequest;
 
 /* Zeroes the request, greedy sampling, stop_at_end_of_turn = TRUE. */

@@ -1,10 +1,9 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later
  *
- * The answer scorer on the engine's public API (answer-scorer.h): greedy
- * asks of prompt + answer that follow the answer as long as the model
- * agrees with it, and start again past each token where it does not. Runs
- * on the main thread as a chain of asks; the engine computes on its
- * worker.
+ * The answer scorer on the engine's public API (answer-scorer.h): one ask
+ * per score, the answer teacher-forced (LbAskRequest.forced_tokens), the
+ * top logits and the attention of every step read from the token
+ * batches. Runs on the main thread; the engine computes on its worker.
  */
 #define G_LOG_DOMAIN "lightbox-regions"
 
@@ -37,13 +36,10 @@ typedef struct {
   GTask *task;
   LbModelInput *input;     /* owned by the task */
   LbAnswerScore *score;
-  guint n_needed;
-  guint start;             /* the answer tokens the current ask begins with */
+  guint n_needed;          /* answer tokens to compute */
   guint next;              /* answer tokens scored so far */
-  gboolean diverged;       /* the current ask left the answer */
   GCancellable *ask_cancellable;
   gulong cancel_id;
-  GArray *prompt;          /* the current ask's tokens */
   GError *error;           /* from the token callback */
   gint32 top_ids[LB_SAMPLING_MAX_CANDIDATES];     /* one step's top logits, split */
   float top_logits[LB_SAMPLING_MAX_CANDIDATES];
@@ -57,7 +53,6 @@ op_free (Op *op)
   if (outer != NULL && op->cancel_id != 0)
     g_cancellable_disconnect (outer, op->cancel_id);
   g_clear_object (&op->ask_cancellable);
-  g_clear_pointer (&op->prompt, g_array_unref);
   lb_answer_score_free (op->score);
   g_clear_error (&op->error);
   g_object_unref (op->task);
@@ -70,25 +65,42 @@ forward_cancel (GCancellable *outer, gpointer data)
   g_cancellable_cancel (G_CANCELLABLE (data));
 }
 
+/* Stops the ask: something it reported is unusable. */
+static void
+fail (Op *op, GError *error)
+{
+  if (op->error == NULL)
+    op->error = error;
+  else
+    g_error_free (error);
+  g_cancellable_cancel (op->ask_cancellable);
+}
+
 static void
 on_tokens (LbSession *session, const LbTokenBatch *batch, gpointer data)
 {
   Op *op = data;
-  LbAnswerScorer *scorer = op->scorer;
-  const gint32 *answer = (const gint32 *) (gconstpointer) scorer->answer->data;
+  const gint32 *answer = (const gint32 *) (gconstpointer) op->scorer->answer->data;
 
-  if (op->diverged || op->error != NULL)
+  if (op->error != NULL)
     return;
   for (guint i = 0; i < batch->n_tokens; i++)
     {
-      guint j = op->start + batch->first_index + i;
+      guint j = batch->first_index + i;
 
       if (j >= op->n_needed || j != op->next)
         break;
+      /* The step's logits were computed before its token was chosen, so
+       * they score the answer's token j. */
+      if (batch->ids[i] != answer[j])
+        {
+          fail (op, g_error_new (LB_REGIONS_ERROR, LB_REGIONS_ERROR_FAILED,
+                                 "the engine ran token %d where the answer has %d", batch->ids[i], answer[j]));
+          return;
+        }
       if (batch->top == NULL || batch->n_top == 0 || batch->n_top > LB_SAMPLING_MAX_CANDIDATES)
         {
-          g_set_error (&op->error, LB_REGIONS_ERROR, LB_REGIONS_ERROR_FAILED,
-                       "the engine reported no logits");
+          fail (op, g_error_new (LB_REGIONS_ERROR, LB_REGIONS_ERROR_FAILED, "the engine reported no logits"));
           return;
         }
       for (guint r = 0; r < batch->n_top; r++)
@@ -103,26 +115,17 @@ on_tokens (LbSession *session, const LbTokenBatch *batch, gpointer data)
           guint T = op->score->n_image_positions;
           if (batch->attention == NULL || batch->n_image_positions != T)
             {
-              g_set_error (&op->error, LB_REGIONS_ERROR, LB_REGIONS_ERROR_NO_ATTENTION,
-                           "the engine captured no attention (the model needs a global-attention layer)");
+              fail (op, g_error_new (LB_REGIONS_ERROR, LB_REGIONS_ERROR_NO_ATTENTION,
+                                     "the engine captured no attention (the model needs a "
+                                     "global-attention layer)"));
               return;
             }
           memcpy (op->score->attention + (gsize) j * T, batch->attention + (gsize) i * T,
                   T * sizeof (float));
         }
       op->next = j + 1;
-      if (batch->ids[i] != answer[j])
-        {
-          /* The steps after this one would follow the model's token, not
-           * the answer's: stop here and start again past it. */
-          op->diverged = TRUE;
-          g_cancellable_cancel (op->ask_cancellable);
-          return;
-        }
     }
 }
-
-static void start_ask (Op *op);
 
 static void
 finish (Op *op, GError *error)
@@ -146,89 +149,52 @@ on_asked (GObject *source, GAsyncResult *result, gpointer data)
   GCancellable *outer = g_task_get_cancellable (op->task);
 
   lb_session_ask_finish (LB_SESSION (source), result, NULL, &error);
-  if (op->error != NULL)
-    {
-      g_clear_error (&error);
-      finish (op, g_steal_pointer (&op->error));
-      return;
-    }
   if (g_cancellable_is_cancelled (outer))
     {
       g_clear_error (&error);
       g_set_error (&error, G_IO_ERROR, G_IO_ERROR_CANCELLED, "the scoring was cancelled");
-      finish (op, error);
-      return;
     }
-  /* Cancelled by us where the model left the answer: not an error. */
-  if (error != NULL && !(op->diverged && g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED)))
+  else if (op->error != NULL)
     {
-      finish (op, error);
-      return;
+      g_clear_error (&error);
+      error = g_steal_pointer (&op->error);
     }
-  g_clear_error (&error);
-  if (op->next >= op->n_needed)
-    {
-      finish (op, NULL);
-      return;
-    }
-  if (!op->diverged)
-    {
-      g_set_error (&error, LB_REGIONS_ERROR, LB_REGIONS_ERROR_FAILED,
-                   "the engine stopped after %u of %u answer tokens", op->next, op->n_needed);
-      finish (op, error);
-      return;
-    }
-  op->start = op->next;
-  start_ask (op);
-}
-
-static void
-start_ask (Op *op)
-{
-  LbAnswerScorer *scorer = op->scorer;
-  EngineScorer *es = scorer->data;
-  GCancellable *outer = g_task_get_cancellable (op->task);
-  LbAskRequest request;
-
-  if (outer != NULL && op->cancel_id != 0)
-    g_cancellable_disconnect (outer, op->cancel_id);
-  op->cancel_id = 0;
-  g_clear_object (&op->ask_cancellable);
-  op->ask_cancellable = g_cancellable_new ();
-  if (outer != NULL)
-    op->cancel_id = g_cancellable_connect (outer, G_CALLBACK (forward_cancel),
-                                           g_object_ref (op->ask_cancellable), g_object_unref);
-  op->diverged = FALSE;
-
-  g_array_set_size (op->prompt, 0);
-  g_array_append_vals (op->prompt, scorer->prompt->data, scorer->prompt->len);
-  g_array_append_vals (op->prompt, scorer->answer->data, op->start);
-
-  lb_ask_request_init (&request);
-  request.prompt_tokens = (const gint32 *) (gconstpointer) op->prompt->data;
-  request.n_prompt_tokens = op->prompt->len;
-  request.image = op->input;
-  request.max_tokens = op->n_needed - op->start;
-  request.stop_at_end_of_turn = FALSE;
-  request.capture_attention = scorer->capture;
-  request.n_top_logits = es->n_top;
-  /* Each ask starts from an empty context. */
-  lb_session_reset (es->session);
-  lb_session_ask_async (es->session, &request, on_tokens, op, NULL, op->ask_cancellable, on_asked, op);
+  else if (error == NULL && op->next < op->n_needed)
+    g_set_error (&error, LB_REGIONS_ERROR, LB_REGIONS_ERROR_FAILED,
+                 "the engine stopped after %u of %u answer tokens", op->next, op->n_needed);
+  finish (op, error);
 }
 
 static void
 engine_score (LbAnswerScorer *scorer, GTask *task, LbModelInput *input)
 {
+  EngineScorer *es = scorer->data;
+  GCancellable *outer = g_task_get_cancellable (task);
   Op *op = g_new0 (Op, 1);
+  LbAskRequest request;
 
   op->scorer = scorer;
   op->task = g_object_ref (task);
   op->input = input;
   op->n_needed = scorer->first + scorer->n;
   op->score = lb_answer_score_new (op->n_needed, scorer->capture ? scorer->n_image : 0);
-  op->prompt = g_array_new (FALSE, FALSE, sizeof (gint32));
-  start_ask (op);
+  /* Our own cancellable, so that a bad batch can stop the ask too. */
+  op->ask_cancellable = g_cancellable_new ();
+  if (outer != NULL)
+    op->cancel_id = g_cancellable_connect (outer, G_CALLBACK (forward_cancel),
+                                           g_object_ref (op->ask_cancellable), g_object_unref);
+
+  lb_ask_request_init (&request);
+  request.prompt_tokens = (const gint32 *) (gconstpointer) scorer->prompt->data;
+  request.n_prompt_tokens = scorer->prompt->len;
+  request.image = op->input;
+  request.forced_tokens = (const gint32 *) (gconstpointer) scorer->answer->data;
+  request.n_forced_tokens = op->n_needed;
+  request.capture_attention = scorer->capture;
+  request.n_top_logits = es->n_top;
+  /* Each score starts from an empty context. */
+  lb_session_reset (es->session);
+  lb_session_ask_async (es->session, &request, on_tokens, op, NULL, op->ask_cancellable, on_asked, op);
 }
 
 static const LbAnswerScorerImpl engine_impl = {

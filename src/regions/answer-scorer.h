@@ -24,13 +24,12 @@
  *   small for a confident model. The reference implementation computes the
  *   same definition with lb_answer_scorer_set_n_candidates (K), which is
  *   how the two are compared in tests.
- *   Each score is one greedy ask of prompt + answer: while the greedy token
- *   equals the answer's, the logits of every step are the teacher-forced
- *   ones; where they part, the ask is cancelled and a new one starts with
- *   the answer up to and including that token. A greedy answer costs one
- *   ask; an answer the model would never write costs one per token.
- *   (An exact, batched scoring entry point in the engine would remove both
- *   the approximation and the re-asks: see the regions report.)
+ *   Each score is one ask of the prompt with the answer teacher-forced
+ *   (LbAskRequest.forced_tokens): the vision encoder, the prefill, then
+ *   one decode step per answer token. (Scoring in the engine — the answer
+ *   prefilled with the prompt, logsumexp over the whole vocabulary on the
+ *   device, several occluded images per submission — would make it exact
+ *   and several times faster.)
  *
  * Threads: create, score and free on the thread that owns the main context
  * the engine delivers to (the main thread); completions arrive there.

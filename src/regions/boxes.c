@@ -521,7 +521,8 @@ parse_list (Parser *p, gsize start, gsize end)
       if (status == READ_BAD)
         {
           note (p, r.pos, "malformed JSON (%s); the rest of this list was skipped", r.problem);
-          return r.pos + 1;
+          /* Scanning goes on where it broke: a box object there still counts. */
+          return MAX (r.pos, start + 1);
         }
     }
   return r.pos;
@@ -545,7 +546,7 @@ parse_object (Parser *p, gsize start, gsize end)
     case READ_BAD:
     default:
       note (p, r.pos, "malformed JSON (%s)", r.problem);
-      return r.pos + 1;
+      return MAX (r.pos, start + 1);
     }
 }
 

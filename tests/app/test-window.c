@@ -17,6 +17,7 @@
 
 #include "app/lb-application.h"
 #include "app/lb-demo.h"
+#include "app/lb-preferences-window.h"
 #include "app/lb-report-format.h"
 #include "app/lb-screenshot.h"
 #include "app/lb-window.h"
@@ -556,24 +557,39 @@ test_report_format_buffer (void)
 }
 
 /* The secondary windows build from their templates without a warning. */
+static gboolean
+has_toplevel (GType type)
+{
+  GListModel *toplevels = gtk_window_get_toplevels ();
+  for (guint i = 0; i < g_list_model_get_n_items (toplevels); i++)
+    {
+      g_autoptr(GObject) toplevel = g_list_model_get_item (toplevels, i);
+      if (G_TYPE_CHECK_INSTANCE_TYPE (toplevel, type) && gtk_widget_get_visible (GTK_WIDGET (toplevel)))
+        return TRUE;
+    }
+  return FALSE;
+}
+
 static void
 test_dialogs (void)
 {
-  GListModel *toplevels = gtk_window_get_toplevels ();
-  guint before = g_list_model_get_n_items (toplevels);
   g_action_group_activate_action (G_ACTION_GROUP (app), "preferences", NULL);
   g_action_group_activate_action (G_ACTION_GROUP (app), "about", NULL);
   gtk_widget_activate_action (GTK_WIDGET (window), "win.show-help-overlay", NULL);
   spin (300);
-  g_assert_cmpuint (g_list_model_get_n_items (toplevels), ==, before + 3);
+  g_assert_true (has_toplevel (LB_TYPE_PREFERENCES_WINDOW));
+  g_assert_true (has_toplevel (ADW_TYPE_ABOUT_WINDOW));
+  g_assert_true (has_toplevel (GTK_TYPE_SHORTCUTS_WINDOW));
+
+  GListModel *toplevels = gtk_window_get_toplevels ();
   for (guint i = g_list_model_get_n_items (toplevels); i-- > 0;)
     {
       g_autoptr(GtkWindow) toplevel = g_list_model_get_item (toplevels, i);
-      if (toplevel != GTK_WINDOW (window) && gtk_widget_get_visible (GTK_WIDGET (toplevel)))
+      if (toplevel != GTK_WINDOW (window))
         gtk_window_destroy (toplevel);
     }
   spin (100);
-  g_assert_cmpuint (g_list_model_get_n_items (toplevels), ==, before);
+  g_assert_false (has_toplevel (LB_TYPE_PREFERENCES_WINDOW));
 }
 
 /* ---- look ------------------------------------------------------------------------ */

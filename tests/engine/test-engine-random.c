@@ -290,6 +290,171 @@ test_long_context (void)
   engine_test_stream_clear (&b);
 }
 
+/* A model that takes a while to load and whose images take a while to
+ * encode, even on a fast machine. */
+static const ModelCase slow = {
+  "slow", "tiny", "embd=512,heads=8,kv-heads=2,head-dim=64,ff=1024,layers=16,"
+  "image=224,v-embd=128,v-ff=256,v-layers=8,v-heads=4,pool=4", "f16", LB_TENSOR_F16,
+};
+
+static void
+cancel_on_progress (LbEngine *engine, guint64 done, guint64 total, gpointer data)
+{
+  g_cancellable_cancel (G_CANCELLABLE (data));
+}
+
+/* Cancel while the weights upload: the load stops between tensors, no
+ * model is left, and the next load works. */
+static void
+test_cancel_load (void)
+{
+  const char *dir = model_dir (&slow);
+  g_autofree char *text = g_build_filename (dir, "text.gguf", NULL);
+  g_autofree char *mmproj = g_build_filename (dir, "mmproj.gguf", NULL);
+  g_autoptr(LbEngine) engine = engine_test_new (LB_ENGINE_BACKEND_VULKAN, 256);
+  g_autoptr(GCancellable) cancellable = g_cancellable_new ();
+  g_autoptr(GError) error = NULL;
+  gint64 t0 = g_get_monotonic_time ();
+
+  if (lb_engine_load_sync (engine, text, mmproj, cancel_on_progress, cancellable, cancellable, &error))
+    {
+      g_test_incomplete ("the load finished before the cancel reached it");
+      return;
+    }
+  if (g_error_matches (error, LB_ENGINE_ERROR, LB_ENGINE_ERROR_NO_DEVICE))
+    {
+      g_test_skip (error->message);
+      return;
+    }
+  g_assert_error (error, G_IO_ERROR, G_IO_ERROR_CANCELLED);
+  g_test_message ("load cancelled after %.0f ms", (g_get_monotonic_time () - t0) / 1000.0);
+  g_assert_null (lb_engine_get_model_info (engine));
+  g_clear_error (&error);
+  g_assert_true (lb_engine_load_sync (engine, text, NULL, NULL, NULL, NULL, &error));
+  g_assert_no_error (error);
+}
+
+typedef struct {
+  GCancellable *cancellable;
+  guint delay_ms;
+  gint64 cancelled_at;
+} CancelLater;
+
+static gpointer
+cancel_later_thread (gpointer data)
+{
+  CancelLater *c = data;
+
+  g_usleep (c->delay_ms * 1000);
+  c->cancelled_at = g_get_monotonic_time ();
+  g_cancellable_cancel (c->cancellable);
+  return NULL;
+}
+
+/* Cancel while an image is encoded: answered within a group of encoder
+ * blocks; nothing is cached or added to the conversation. */
+static void
+test_cancel_encode (void)
+{
+  const char *dir = model_dir (&slow);
+  g_autofree char *text = g_build_filename (dir, "text.gguf", NULL);
+  g_autofree char *mmproj = g_build_filename (dir, "mmproj.gguf", NULL);
+  g_autoptr(LbEngine) engine = engine_test_new (LB_ENGINE_BACKEND_VULKAN, 256);
+  g_autoptr(LbSession) session = NULL;
+  g_autoptr(GCancellable) cancellable = g_cancellable_new ();
+  g_autoptr(GError) error = NULL;
+  g_autoptr(LbModelInput) image = NULL;
+  g_autoptr(GArray) prompt = NULL;
+  CancelLater later = { cancellable, 100, 0 };
+  LbAskRequest request;
+  LbAskStats stats;
+  GThread *thread;
+  gint64 t_done;
+
+  if (!lb_engine_load_sync (engine, text, mmproj, NULL, NULL, NULL, &error))
+    {
+      g_assert_error (error, LB_ENGINE_ERROR, LB_ENGINE_ERROR_NO_DEVICE);
+      g_test_skip (error->message);
+      return;
+    }
+  image = random_image (engine, 5);
+  prompt = prompt_with_image (engine);
+  session = lb_engine_new_session (engine);
+  lb_ask_request_init (&request);
+  request.prompt_tokens = (const gint32 *) (gpointer) prompt->data;
+  request.n_prompt_tokens = prompt->len;
+  request.image = image;
+  request.max_tokens = 2;
+
+  thread = g_thread_new ("cancel", cancel_later_thread, &later);
+  if (lb_session_ask_sync (session, &request, NULL, NULL, cancellable, &stats, &error))
+    {
+      g_thread_join (thread);
+      g_test_incomplete ("the image was encoded before the cancel reached it");
+      return;
+    }
+  t_done = g_get_monotonic_time ();
+  g_thread_join (thread);
+  g_assert_error (error, G_IO_ERROR, G_IO_ERROR_CANCELLED);
+  g_clear_error (&error);
+  /* Within a group of encoder blocks: generous on a loaded 2-core CPU. */
+  g_test_message ("the cancel was answered in %.0f ms", (t_done - later.cancelled_at) / 1000.0);
+  g_assert_cmpint (t_done - later.cancelled_at, <, 5 * G_USEC_PER_SEC);
+  g_assert_cmpuint (lb_session_get_n_past (session), ==, 0);
+
+  /* Asked again, the image is encoded afresh (nothing half-made was cached). */
+  g_assert_true (lb_session_ask_sync (session, &request, NULL, NULL, NULL, &stats, &error));
+  g_assert_no_error (error);
+  g_assert_false (stats.image_cached);
+  g_assert_cmpfloat (stats.image_encode_ms, >, 0);
+  g_test_message ("encoding one image takes %.0f ms here", stats.image_encode_ms);
+}
+
+/* The device list a chooser shows: the device the engine uses is in it. */
+static void
+test_devices (void)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree char *list = lb_engine_describe_devices (&error);
+  g_autoptr(LbEngine) engine = NULL;
+
+  if (list == NULL)
+    {
+      g_test_skip (error->message);
+      return;
+    }
+  g_assert_true (g_str_has_prefix (list, "0: "));
+  engine = load (&models[0], LB_ENGINE_BACKEND_VULKAN, 0);
+  if (engine != NULL)
+    g_assert_nonnull (strstr (list, lb_engine_get_model_info (engine)->device_name));
+}
+
+/* With the warm-up (off by default on CPU devices), every pipeline is built
+ * at load and the context is sealed: prefill batches of any size, an
+ * image, decoding and capture then build nothing (a build would warn, and
+ * warnings are fatal here). */
+static void
+test_warm_up (void)
+{
+  g_autoptr(LbEngine) vk = NULL;
+  g_autoptr(GArray) prompt = NULL;
+  g_autoptr(LbModelInput) image = NULL;
+  EngineTestStream a;
+
+  g_setenv ("LIGHTBOX_ENGINE_WARM_UP", "1", TRUE);
+  vk = load (&models[0], LB_ENGINE_BACKEND_VULKAN, 0);
+  g_unsetenv ("LIGHTBOX_ENGINE_WARM_UP");
+  if (vk == NULL)
+    return;
+  prompt = prompt_with_image (vk);
+  image = random_image (vk, 3);
+  run (vk, prompt, image, NULL, 5, &a);
+  engine_test_stream_clear (&a);
+  g_array_set_size (prompt, 11);
+  run (vk, prompt, NULL, NULL, 3, &a);
+  engine_test_stream_clear (&a);
+}
+
 /* Seeded sampling is reproducible, top_k = 1 is greedy, and the repeat
  * penalty keeps recent tokens out. */
 static void
@@ -388,6 +553,10 @@ main (int argc, char **argv)
     }
   g_test_add_func ("/engine/vulkan/sampling", test_sampling);
   g_test_add_func ("/engine/vulkan/long-context", test_long_context);
+  g_test_add_func ("/engine/vulkan/warm-up", test_warm_up);
+  g_test_add_func ("/engine/vulkan/devices", test_devices);
+  g_test_add_func ("/engine/vulkan/cancel/load", test_cancel_load);
+  g_test_add_func ("/engine/vulkan/cancel/encode", test_cancel_encode);
   g_test_add_func ("/engine/vulkan/out-of-memory", test_out_of_memory);
   return g_test_run ();
 }

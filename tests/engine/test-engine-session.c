@@ -572,6 +572,71 @@ test_errors (gconstpointer data)
   g_assert_cmpuint (stats.n_generated, <=, 2);
 }
 
+/* Teacher forcing: forcing the greedy answer reproduces the greedy run
+ * step for step; forcing another answer scores it from the same first
+ * step and leaves it in the context. */
+static void
+test_forced (gconstpointer data)
+{
+  LbEngineBackend backend = GPOINTER_TO_INT (data);
+  g_autoptr(LbEngine) engine = shared_engine (backend);
+  g_autoptr(LbSession) s1 = NULL, s2 = NULL, s3 = NULL;
+  g_autoptr(GArray) prompt = NULL;
+  g_autoptr(LbModelInput) image = NULL;
+  g_autoptr(GError) error = NULL;
+  EngineTestStream greedy, forced, other;
+  LbAskRequest request;
+  gint32 answer[5] = { 300, 301, 302, 303, 304 };
+
+  if (engine == NULL)
+    return;
+  image = engine_test_image (engine, "gradient-112.png");
+  prompt = engine_test_raw_prompt (engine, "<start_of_turn>user\n<start_of_image>Score me<end_of_turn>\n<start_of_turn>model\n");
+  s1 = lb_engine_new_session (engine);
+  ask (s1, (const gint32 *) (gpointer) prompt->data, prompt->len, image, 5, &greedy, NULL);
+
+  lb_ask_request_init (&request);
+  request.prompt_tokens = (const gint32 *) (gpointer) prompt->data;
+  request.n_prompt_tokens = prompt->len;
+  request.image = image;
+  request.n_top_logits = 4;
+  request.capture_attention = TRUE;
+  request.forced_tokens = (const gint32 *) (gpointer) greedy.ids->data;
+  request.n_forced_tokens = greedy.ids->len;
+  request.max_tokens = 1;   /* ignored */
+  s2 = lb_engine_new_session (engine);
+  engine_test_stream_init (&forced);
+  lb_session_ask_sync (s2, &request, engine_test_stream_cb, &forced, NULL, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (forced.ids->len, ==, 5);
+  g_assert_cmpuint (forced.attention->len, ==, 5 * lb_engine_get_image_tokens (engine));
+  for (guint i = 0; i < 5; i++)
+    {
+      const LbTokenLogit *a = &g_array_index (greedy.top, LbTokenLogit, i * 4);
+      const LbTokenLogit *b = &g_array_index (forced.top, LbTokenLogit, i * 4);
+      g_assert_cmpint (g_array_index (forced.ids, gint32, i), ==, g_array_index (greedy.ids, gint32, i));
+      g_assert_cmpint (a[0].id, ==, b[0].id);
+      g_assert_cmpfloat_with_epsilon (a[0].logit, b[0].logit, 1e-4);
+    }
+
+  request.forced_tokens = answer;
+  request.n_forced_tokens = G_N_ELEMENTS (answer);
+  s3 = lb_engine_new_session (engine);
+  engine_test_stream_init (&other);
+  lb_session_ask_sync (s3, &request, engine_test_stream_cb, &other, NULL, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (other.ids->len, ==, 5);
+  for (guint i = 0; i < 5; i++)
+    g_assert_cmpint (g_array_index (other.ids, gint32, i), ==, answer[i]);
+  g_assert_cmpfloat_with_epsilon (g_array_index (other.top, LbTokenLogit, 0).logit,
+                                  g_array_index (greedy.top, LbTokenLogit, 0).logit, 1e-4);
+  g_assert_cmpuint (lb_session_get_n_past (s3), ==, prompt->len + 4);
+
+  engine_test_stream_clear (&greedy);
+  engine_test_stream_clear (&forced);
+  engine_test_stream_clear (&other);
+}
+
 /* Attention capture: one row per token over the image positions, each a
  * share of the attention (non-negative, at most 1 in total). */
 static void
@@ -634,6 +699,7 @@ main (int argc, char **argv)
     { "close/mid-generation", test_close_mid_generation },
     { "errors", test_errors },
     { "attention", test_attention },
+    { "forced", test_forced },
   };
   static const LbEngineBackend backends[] = { LB_ENGINE_BACKEND_VULKAN, LB_ENGINE_BACKEND_REF };
   int status;

@@ -1,7 +1,9 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later
  *
  * `lightbox-cli generate` and `make-model`: the parts of the contract that
- * tests/ref/test-ref-reference.c does not cover.
+ * tests/ref/test-ref-reference.c does not cover, on the reference backend
+ * (every generate here runs with --backend ref unless it names a backend;
+ * the Vulkan backend's are in tests/engine/test-generate-vulkan.c).
  * - --prompt builds the conversation whose --raw-prompt the reference cases
  *   spell out, so both give the reference's prompt tokens and output;
  * - sampling is reproducible from its seed and respects top-k and top-p;
@@ -9,7 +11,7 @@
  * - the plain output is the JSON text;
  * - malformed requests fail with a clear message: an image without an
  *   mmproj, an mmproj of another width, a prompt longer than the context,
- *   an image slot without an image, the Vulkan backend (not yet);
+ *   an image slot without an image, an unknown backend;
  * - an image of another size than the model's goes through the transform;
  * - make-model writes a pair that generate and info accept, and refuses
  *   bad types and shapes.
@@ -21,6 +23,7 @@
 
 #include <json-glib/json-glib.h>
 
+#include "lb-test-generate.h"
 #include "lb-test.h"
 
 /* Logs another program's output as one TAP comment line. */
@@ -31,6 +34,19 @@ message_one_line (const char *what, const char *text)
 
   g_strdelimit (g_strchomp (line), "\r\n", ' ');
   g_test_message ("%s: %s", what, line);
+}
+
+/* Runs generate on the reference backend unless the arguments name one. */
+static void
+use_ref_backend (GPtrArray *args)
+{
+  if (args->len == 0 || strcmp (g_ptr_array_index (args, 0), "generate") != 0)
+    return;
+  for (guint i = 1; i < args->len; i++)
+    if (strcmp (g_ptr_array_index (args, i), "--backend") == 0)
+      return;
+  g_ptr_array_insert (args, 1, "--backend");
+  g_ptr_array_insert (args, 2, "ref");
 }
 
 static char *
@@ -66,6 +82,7 @@ run_json (const char *first_arg, ...)
   for (const char *arg = first_arg; arg != NULL; arg = va_arg (ap, const char *))
     g_ptr_array_add (args, (char *) arg);
   va_end (ap);
+  use_ref_backend (args);
   g_ptr_array_add (args, NULL);
   status = lb_test_run_cli_argv ((const char *const *) args->pdata, &out, &err);
   if (status != 0)
@@ -90,18 +107,6 @@ find_case (JsonNode *cases, const char *name)
   g_assert_not_reached ();
 }
 
-static JsonNode *
-load_cases (void)
-{
-  g_autofree char *path = reference ("generate-cases.json");
-  g_autofree char *contents = NULL;
-  g_autoptr(GError) error = NULL;
-
-  g_file_get_contents (path, &contents, NULL, &error);
-  g_assert_no_error (error);
-  return parse_json (contents);
-}
-
 static void
 assert_same_ints (JsonArray *a, JsonArray *b)
 {
@@ -113,15 +118,7 @@ assert_same_ints (JsonArray *a, JsonArray *b)
 static GArray *
 step_tokens (JsonNode *root)
 {
-  JsonArray *steps = json_object_get_array_member (json_node_get_object (root), "steps");
-  GArray *tokens = g_array_new (FALSE, FALSE, sizeof (gint64));
-
-  for (guint i = 0; i < json_array_get_length (steps); i++)
-    {
-      gint64 token = json_object_get_int_member (json_array_get_object_element (steps, i), "token");
-      g_array_append_val (tokens, token);
-    }
-  return tokens;
+  return lb_test_generate_step_tokens (json_node_get_object (root));
 }
 
 /* --prompt with --system and --image spells the conversation of the
@@ -141,7 +138,7 @@ test_prompt_format (void)
     { "a-image", "a-f32", NULL, "What do you see?", "images/gradient-112.png" },
     { "a-text-short", "a-f32", NULL, "Describe the chest radiograph.", NULL },
   };
-  g_autoptr(JsonNode) cases = load_cases ();
+  g_autoptr(JsonNode) cases = lb_test_generate_cases ();
 
   for (gsize i = 0; i < G_N_ELEMENTS (conversations); i++)
     {
@@ -157,6 +154,8 @@ test_prompt_format (void)
       g_autofree char *out = NULL, *err = NULL;
 
       g_ptr_array_add (args, "generate");
+      g_ptr_array_add (args, "--backend");
+      g_ptr_array_add (args, "ref");
       g_ptr_array_add (args, "--json");
       g_ptr_array_add (args, "-n");
       g_ptr_array_add (args, "6");
@@ -201,7 +200,7 @@ test_prompt_format (void)
 static void
 test_plain_output (void)
 {
-  g_autoptr(JsonNode) cases = load_cases ();
+  g_autoptr(JsonNode) cases = lb_test_generate_cases ();
   JsonObject *c = find_case (cases, "a-text-long");
   g_autofree char *text = reference ("models/a-f32/text.gguf");
   const char *prompt = json_object_get_string_member (c, "raw_prompt");
@@ -210,7 +209,7 @@ test_plain_output (void)
   g_autofree char *out = NULL;
   g_autofree char *expected = NULL;
 
-  g_assert_cmpint (lb_test_run_cli (&out, NULL, "generate", "-n", "12", "--model", text,
+  g_assert_cmpint (lb_test_run_cli (&out, NULL, "generate", "--backend", "ref", "-n", "12", "--model", text,
                                     "--raw-prompt", prompt, NULL), ==, 0);
   expected = g_strconcat (json_object_get_string_member (json_node_get_object (root), "text"), "\n", NULL);
   g_assert_cmpstr (out, ==, expected);
@@ -322,6 +321,7 @@ assert_fails (int expected_status, const char *message_part, const char *first_a
   for (const char *arg = first_arg; arg != NULL; arg = va_arg (ap, const char *))
     g_ptr_array_add (args, (char *) arg);
   va_end (ap);
+  use_ref_backend (args);
   g_ptr_array_add (args, NULL);
   g_assert_cmpint (lb_test_run_cli_argv ((const char *const *) args->pdata, &out, &err), ==, expected_status);
   message_one_line ("stderr", err);
@@ -345,7 +345,6 @@ test_malformed (void)
   assert_fails (2, "--prompt", "generate", "--model", a_text, NULL);
   assert_fails (2, "--prompt", "generate", "--model", a_text, "--prompt", "a", "--raw-prompt", "b", NULL);
   assert_fails (2, "backend", "generate", "--model", a_text, "--prompt", "a", "--backend", "cuda", NULL);
-  assert_fails (1, "not available yet", "generate", "--model", a_text, "--prompt", "a", "--backend", "vulkan", NULL);
   /* b-q8's projector makes 256-wide embeddings; a-f32 reads 128. */
   assert_fails (1, "mmproj.gguf", "generate", "--model", a_text, "--mmproj", b_mmproj, "--image", image,
                 "--prompt", "Hi", NULL);
