@@ -6,10 +6,14 @@
 #include <glib/gi18n.h>
 
 #include "app/lb-application.h"
+#include "app/lb-box-overlay.h"
 #include "app/lb-demo.h"
+#include "app/lb-heatmap-overlay.h"
 #include "app/lb-study.h"
 #include "app/lb-window.h"
 #include "imaging/slide.h"
+#include "regions/attention-map.h"
+#include "regions/boxes.h"
 
 #define MAX_RECENT 8
 
@@ -85,12 +89,22 @@ struct _LbWindow
 
   BannerAction banner_action;
   gboolean sidebar_width_applied;
+
+  /* Regions (issue 9): the attention heat map and the model's boxes of
+   * the answer streamed last, and what they are built from. */
+  LbHeatmapOverlay *heatmap_overlay;
+  LbBoxOverlay *box_overlay;
+  GtkWidget *opacity_scale;
+  gboolean overlays_added;
+  LbGeneration *region_generation;
+  LbAttentionTrace *attention_trace;
 };
 
 G_DEFINE_FINAL_TYPE (LbWindow, lb_window, ADW_TYPE_APPLICATION_WINDOW)
 
 static void update_document_actions (LbWindow *self);
 static void update_generate (LbWindow *self);
+static void track_generation (LbWindow *self, LbGeneration *generation);
 
 /* ---- messages ------------------------------------------------------------------ */
 
@@ -279,7 +293,145 @@ update_generate (LbWindow *self)
 static void
 on_panel_running (GObject *panel, GParamSpec *pspec, LbWindow *self)
 {
+  /* A new answer has started: its regions replace the last one's. */
+  LbGeneration *generation = NULL;
+  if (LB_IS_REPORT_PANEL (panel))
+    generation = lb_report_panel_get_generation (LB_REPORT_PANEL (panel));
+  else if (LB_IS_CHAT_PANEL (panel))
+    generation = lb_chat_panel_get_generation (LB_CHAT_PANEL (panel));
+  if (generation != NULL && generation != self->region_generation && lb_generation_get_running (generation))
+    track_generation (self, generation);
   update_generate (self);
+}
+
+/* ---- regions -------------------------------------------------------------------------- */
+
+static gboolean
+get_state_boolean (LbWindow *self, const char *name)
+{
+  GAction *action = g_action_map_lookup_action (G_ACTION_MAP (self), name);
+  g_autoptr(GVariant) state = g_action_get_state (action);
+  return g_variant_get_boolean (state);
+}
+
+/* The overlays are drawn over the image, not over "What the model sees";
+ * the heat map only while "Show Attention" is on. */
+static void
+update_overlays (LbWindow *self)
+{
+  LbImageOverlay *heatmap = LB_IMAGE_OVERLAY (self->heatmap_overlay);
+  LbImageOverlay *boxes = LB_IMAGE_OVERLAY (self->box_overlay);
+  if (self->overlays_added)
+    {
+      lb_image_view_remove_overlay (self->image_view, heatmap);
+      lb_image_view_remove_overlay (self->image_view, boxes);
+      self->overlays_added = FALSE;
+    }
+  if (lb_image_view_get_show_model_input (self->image_view))
+    return;
+  /* The heat map first, so that the boxes are drawn on top. */
+  if (get_state_boolean (self, "show-attention"))
+    lb_image_view_add_overlay (self->image_view, heatmap);
+  lb_image_view_add_overlay (self->image_view, boxes);
+  self->overlays_added = TRUE;
+}
+
+static void
+untrack_generation (LbWindow *self)
+{
+  if (self->region_generation != NULL)
+    g_signal_handlers_disconnect_by_data (self->region_generation, self);
+  g_clear_object (&self->region_generation);
+  g_clear_pointer (&self->attention_trace, lb_attention_trace_free);
+}
+
+static void
+clear_regions (LbWindow *self)
+{
+  untrack_generation (self);
+  lb_heatmap_overlay_set_map (self->heatmap_overlay, NULL, NULL, NULL);
+  lb_box_overlay_set_boxes (self->box_overlay, NULL, NULL);
+}
+
+static void
+on_region_token_batch (LbGeneration *generation, gpointer batch, LbWindow *self)
+{
+  if (self->attention_trace == NULL)
+    return;
+  g_autoptr(GError) error = NULL;
+  if (!lb_attention_trace_add_batch (self->attention_trace, batch, &error))
+    {
+      g_debug ("Attention trace: %s", error->message);
+      g_clear_pointer (&self->attention_trace, lb_attention_trace_free);
+    }
+}
+
+static void
+on_region_text_appended (LbGeneration *generation, const char *text, LbWindow *self)
+{
+  const LbModelInput *input = lb_generation_get_model_input (generation);
+  if (input == NULL)
+    return;
+  g_autoptr(LbBoxList) list = lb_boxes_parse (lb_generation_get_text (generation), -1);
+  lb_box_overlay_set_boxes (self->box_overlay, list, input);
+}
+
+static void
+on_region_finished (LbGeneration *generation, LbWindow *self)
+{
+  const LbModelInput *input = lb_generation_get_model_input (generation);
+  if (input != NULL && self->attention_trace != NULL && lb_generation_get_error (generation) == NULL)
+    {
+      g_autoptr(GError) error = NULL;
+      LbRegionMap *map = lb_attention_trace_map_answer (self->attention_trace, &error);
+      if (map != NULL)
+        {
+          lb_heatmap_overlay_set_map (self->heatmap_overlay, map, input, _("Attention, whole answer"));
+          lb_region_map_free (map);
+        }
+      else
+        g_debug ("No attention map: %s", error->message);
+    }
+  g_clear_pointer (&self->attention_trace, lb_attention_trace_free);
+}
+
+static void
+track_generation (LbWindow *self, LbGeneration *generation)
+{
+  clear_regions (self);
+  self->region_generation = g_object_ref (generation);
+  self->attention_trace = lb_attention_trace_new ();
+  g_signal_connect (generation, "token-batch", G_CALLBACK (on_region_token_batch), self);
+  g_signal_connect (generation, "text-appended", G_CALLBACK (on_region_text_appended), self);
+  g_signal_connect (generation, "finished", G_CALLBACK (on_region_finished), self);
+}
+
+static void
+show_attention_action (GSimpleAction *action, GVariant *state, gpointer user_data)
+{
+  LbWindow *self = LB_WINDOW (user_data);
+  gboolean show = g_variant_get_boolean (state);
+  g_simple_action_set_state (action, state);
+  /* New answers capture attention while the heat map is shown. */
+  lb_report_panel_set_capture_attention (self->report_panel, show);
+  lb_chat_panel_set_capture_attention (self->chat_panel, show);
+  if (self->opacity_scale != NULL)
+    gtk_widget_set_visible (self->opacity_scale, show);
+  update_overlays (self);
+}
+
+LbHeatmapOverlay *
+lb_window_get_heatmap_overlay (LbWindow *self)
+{
+  g_return_val_if_fail (LB_IS_WINDOW (self), NULL);
+  return self->heatmap_overlay;
+}
+
+LbBoxOverlay *
+lb_window_get_box_overlay (LbWindow *self)
+{
+  g_return_val_if_fail (LB_IS_WINDOW (self), NULL);
+  return self->box_overlay;
 }
 
 /* ---- what the model sees ------------------------------------------------------------- */
@@ -426,6 +578,7 @@ fill_window_menu (LbWindow *self)
   g_autoptr(GMenu) other = g_menu_new ();
   g_menu_append (other, _("_Reset the View"), "win.reset-view");
   g_menu_append (other, _("The Model Uses Its _Own Window"), "win.separate-model-window");
+  g_menu_append (other, _("Show _Attention Map"), "win.show-attention");
   g_menu_append_section (menu, NULL, G_MENU_MODEL (other));
   gtk_menu_button_set_menu_model (self->window_menu_button, G_MENU_MODEL (menu));
 }
@@ -526,6 +679,8 @@ set_document (LbWindow *self, LbDocument *document)
   set_state_boolean (self, "ask-region", FALSE);
   lb_image_view_set_show_model_input (self->image_view, FALSE);
   lb_image_view_set_region_mode (self->image_view, FALSE);
+  clear_regions (self);
+  update_overlays (self);
 
   lb_image_view_set_document (self->image_view, document);
   lb_report_panel_set_document (self->report_panel, document);
@@ -1021,6 +1176,7 @@ show_model_input_action (GSimpleAction *action, GVariant *state, gpointer user_d
       build_model_input (self);
     }
   lb_image_view_set_show_model_input (self->image_view, show);
+  update_overlays (self);
   update_view_info (self);
   update_view_mode_label (self);
 }
@@ -1149,6 +1305,7 @@ static const GActionEntry win_entries[] = {
   { "reset-view", reset_view_action },
   { "separate-model-window", NULL, NULL, "false", separate_model_window_action },
   { "show-model-input", NULL, NULL, "false", show_model_input_action },
+  { "show-attention", NULL, NULL, "true", show_attention_action },
   { "ask-region", NULL, NULL, "false", ask_region_action },
   { "clear-region", clear_region_action },
   { "generate", generate_action },
@@ -1299,6 +1456,7 @@ lb_window_dispose (GObject *object)
   g_clear_object (&self->model_input_cancellable);
   g_clear_object (&self->study_selection);
   g_clear_object (&self->study);
+  untrack_generation (self);
 
   G_OBJECT_CLASS (lb_window_parent_class)->dispose (object);
 }
@@ -1309,6 +1467,8 @@ lb_window_finalize (GObject *object)
   LbWindow *self = LB_WINDOW (object);
   g_clear_object (&self->models);
   g_clear_object (&self->settings);
+  g_clear_object (&self->heatmap_overlay);
+  g_clear_object (&self->box_overlay);
   G_OBJECT_CLASS (lb_window_parent_class)->finalize (object);
 }
 
@@ -1382,6 +1542,19 @@ lb_window_init (LbWindow *self)
 {
   gtk_widget_init_template (GTK_WIDGET (self));
 
+  self->heatmap_overlay = lb_heatmap_overlay_new ();
+  self->box_overlay = lb_box_overlay_new ();
+  /* The heat map's opacity, in the image toolbar. */
+  self->opacity_scale = gtk_scale_new_with_range (GTK_ORIENTATION_HORIZONTAL, 0.1, 1.0, 0.05);
+  gtk_scale_set_draw_value (GTK_SCALE (self->opacity_scale), FALSE);
+  gtk_widget_set_size_request (self->opacity_scale, 96, -1);
+  gtk_widget_set_tooltip_text (self->opacity_scale, _("Attention Map Opacity"));
+  gtk_accessible_update_property (GTK_ACCESSIBLE (self->opacity_scale), GTK_ACCESSIBLE_PROPERTY_LABEL,
+                                  _("Attention Map Opacity"), -1);
+  g_object_bind_property (self->heatmap_overlay, "opacity",
+                          gtk_range_get_adjustment (GTK_RANGE (self->opacity_scale)), "value",
+                          G_BINDING_BIDIRECTIONAL | G_BINDING_SYNC_CREATE);
+  gtk_box_append (GTK_BOX (self->image_toolbar), self->opacity_scale);
   g_action_map_add_action_entries (G_ACTION_MAP (self), win_entries, G_N_ELEMENTS (win_entries), self);
 
   GtkStringList *modalities = gtk_string_list_new (NULL);
@@ -1439,6 +1612,8 @@ lb_window_new (GtkApplication *app)
   lb_chat_panel_setup (self->chat_panel, self->settings, self->models);
   lb_details_panel_setup (self->details_panel, self->settings);
   lb_model_page_setup (self->model_page, self->settings, self->models);
+  lb_report_panel_set_capture_attention (self->report_panel, TRUE);
+  lb_chat_panel_set_capture_attention (self->chat_panel, TRUE);
 
   g_signal_connect_object (self->models, "notify::state", G_CALLBACK (on_models_notify), self, 0);
   g_signal_connect_object (self->models, "notify::state", G_CALLBACK (on_models_state), self, 0);

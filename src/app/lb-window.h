@@ -10,9 +10,11 @@
 
 #include <adwaita.h>
 
+#include "app/lb-box-overlay.h"
 #include "app/lb-chat-panel.h"
 #include "app/lb-details-panel.h"
 #include "app/lb-document.h"
+#include "app/lb-heatmap-overlay.h"
 #include "app/lb-image-view.h"
 #include "app/lb-model-manager.h"
 #include "app/lb-model-page.h"
@@ -50,5 +52,8 @@ LbDetailsPanel *lb_window_get_details_panel (LbWindow *self);
 LbModelPage *lb_window_get_model_page (LbWindow *self);
 const char *lb_window_get_banner (LbWindow *self); /* NULL when hidden */
 guint lb_window_get_study_size (LbWindow *self);
+/* The region overlays over the image (issue 9). */
+LbHeatmapOverlay *lb_window_get_heatmap_overlay (LbWindow *self);
+LbBoxOverlay *lb_window_get_box_overlay (LbWindow *self);
 
 G_END_DECLS

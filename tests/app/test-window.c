@@ -445,6 +445,40 @@ test_stop_report (void)
   g_settings_set_uint (settings, "report-max-tokens", 24);
 }
 
+/* Regions: an answer written with attention capture leaves its heat map
+ * over the image; another document clears it. */
+static void
+test_attention_overlay (void)
+{
+  LbReportPanel *report = lb_window_get_report_panel (window);
+  LbHeatmapOverlay *heatmap = lb_window_get_heatmap_overlay (window);
+  g_settings_set_uint (settings, "report-max-tokens", 16);
+  g_assert_true (action_state ("show-attention"));
+  g_assert_false (lb_heatmap_overlay_has_map (heatmap));
+
+  lb_report_panel_set_capture_attention (report, TRUE);
+  gtk_text_buffer_set_text (gtk_text_view_get_buffer (lb_report_panel_get_text_view (report)), "", 0);
+  activate ("generate", NULL);
+  g_assert_true (lb_report_panel_get_running (report));
+  WAIT_FOR (!lb_report_panel_get_running (report), 60);
+  g_assert_true (lb_heatmap_overlay_has_map (heatmap));
+  g_assert_nonnull (strstr (lb_heatmap_overlay_get_caption (heatmap), "Attention, whole answer"));
+
+  /* Hidden and shown again, it keeps its map and its opacity. */
+  lb_heatmap_overlay_set_opacity (heatmap, 0.4);
+  g_action_group_change_action_state (G_ACTION_GROUP (window), "show-attention", g_variant_new_boolean (FALSE));
+  g_assert_false (action_state ("show-attention"));
+  g_action_group_change_action_state (G_ACTION_GROUP (window), "show-attention", g_variant_new_boolean (TRUE));
+  g_assert_true (lb_heatmap_overlay_has_map (heatmap));
+  g_assert_cmpfloat_with_epsilon (lb_heatmap_overlay_get_opacity (heatmap), 0.4, 1e-9);
+
+  open_and_settle ("test-pattern.png");
+  g_assert_false (lb_heatmap_overlay_has_map (heatmap));
+  g_assert_cmpuint (lb_box_overlay_get_n_boxes (lb_window_get_box_overlay (window)), ==, 0);
+  open_and_settle ("chest-xray-phantom.dcm");
+  g_settings_set_uint (settings, "report-max-tokens", 24);
+}
+
 static void
 test_chat_follow_up (void)
 {
@@ -674,6 +708,7 @@ main (int argc, char **argv)
   g_test_add_func ("/app/window/model-load", test_model_load);
   g_test_add_func ("/app/window/generate", test_generate_report);
   g_test_add_func ("/app/window/stop", test_stop_report);
+  g_test_add_func ("/app/window/attention-overlay", test_attention_overlay);
   g_test_add_func ("/app/window/chat", test_chat_follow_up);
   g_test_add_func ("/app/window/errors", test_error_routing);
   g_test_add_func ("/app/window/report-format", test_report_format_buffer);
