@@ -21,48 +21,11 @@
 
 static LbTokenizer *gemma;
 
-static LbTokenizer *
-load_tokenizer (const char *relative)
-{
-  g_autofree char *path = lb_test_reference_path (relative);
-  g_autoptr(GError) error = NULL;
-  g_autoptr(LbGguf) gguf = lb_gguf_open (path, &error);
-  LbTokenizer *tokenizer;
-
-  g_assert_no_error (error);
-  tokenizer = lb_tokenizer_new_from_gguf (gguf, &error);
-  g_assert_no_error (error);
-  return tokenizer;
-}
-
-static JsonNode *
-load_json (const char *relative)
-{
-  g_autofree char *path = lb_test_reference_path (relative);
-  g_autoptr(JsonParser) parser = json_parser_new ();
-  g_autoptr(GError) error = NULL;
-
-  json_parser_load_from_file (parser, path, &error);
-  g_assert_no_error (error);
-  return json_node_copy (json_parser_get_root (parser));
-}
-
-static char *
-ids_to_string (const gint32 *ids, gsize n)
-{
-  GString *s = g_string_new ("[");
-
-  for (gsize i = 0; i < n; i++)
-    g_string_append_printf (s, i == 0 ? "%d" : ", %d", ids[i]);
-  g_string_append_c (s, ']');
-  return g_string_free (s, FALSE);
-}
-
 static void
 assert_same (const char *what, GArray *actual, GArray *expected)
 {
-  g_autofree char *a = ids_to_string ((const gint32 *) (void *) actual->data, actual->len);
-  g_autofree char *b = ids_to_string ((const gint32 *) (void *) expected->data, expected->len);
+  g_autofree char *a = lb_test_ids_to_string ((const gint32 *) (void *) actual->data, actual->len);
+  g_autofree char *b = lb_test_ids_to_string ((const gint32 *) (void *) expected->data, expected->len);
 
   if (g_strcmp0 (a, b) != 0)
     g_error ("%s: got %s, expected %s", what, a, b);
@@ -138,7 +101,7 @@ parse_raw_prompt (const char *raw)
 static void
 test_reference_prompts (void)
 {
-  g_autoptr(JsonNode) root = load_json ("generate-cases.json");
+  g_autoptr(JsonNode) root = lb_test_load_reference_json ("generate-cases.json");
   JsonArray *cases = json_node_get_array (root);
 
   g_assert_cmpuint (json_array_get_length (cases), ==, 7);
@@ -154,7 +117,7 @@ test_reference_prompts (void)
       g_autofree char *text_relative = g_strdup_printf ("models/%s/text.gguf", model);
       g_autofree char *mmproj_relative = g_strdup_printf ("models/%s/mmproj.gguf", model);
       g_autofree char *mmproj_path = lb_test_reference_path (mmproj_relative);
-      g_autoptr(LbTokenizer) tokenizer = load_tokenizer (text_relative);
+      g_autoptr(LbTokenizer) tokenizer = lb_test_load_reference_tokenizer (text_relative);
       g_autoptr(LbGguf) mmproj = NULL;
       g_autoptr(LbChatFormat) format = NULL;
       g_autoptr(GArray) from_raw = NULL;
@@ -199,7 +162,7 @@ test_reference_prompts (void)
 static void
 test_real_vocabulary (void)
 {
-  g_autoptr(JsonNode) root = load_json ("tokenizer/cases.json");
+  g_autoptr(JsonNode) root = lb_test_load_reference_json ("tokenizer/cases.json");
   JsonArray *cases = json_node_get_array (root);
   g_autoptr(LbChatFormat) format = NULL;
   g_autoptr(GError) error = NULL;
@@ -423,7 +386,7 @@ main (int argc, char **argv)
   int status;
 
   g_test_init (&argc, &argv, NULL);
-  gemma = load_tokenizer ("vocab/gemma3-vocab.gguf");
+  gemma = lb_test_load_reference_tokenizer ("vocab/gemma3-vocab.gguf");
 
   g_test_add_func ("/chat-format/reference/prompt-tokens", test_reference_prompts);
   g_test_add_func ("/chat-format/real-vocabulary", test_real_vocabulary);

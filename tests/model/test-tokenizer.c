@@ -23,49 +23,11 @@ static LbTokenizer *gemma;
 /* The first 4096 pieces of it, as in the small test models. */
 static LbTokenizer *small;
 
-static LbTokenizer *
-load_tokenizer (const char *relative)
-{
-  g_autofree char *path = lb_test_reference_path (relative);
-  g_autoptr(GError) error = NULL;
-  g_autoptr(LbGguf) gguf = lb_gguf_open (path, &error);
-  LbTokenizer *tokenizer;
-
-  g_assert_no_error (error);
-  tokenizer = lb_tokenizer_new_from_gguf (gguf, &error);
-  g_assert_no_error (error);
-  g_assert_nonnull (tokenizer);
-  return tokenizer;
-}
-
-static JsonNode *
-load_json (const char *relative)
-{
-  g_autofree char *path = lb_test_reference_path (relative);
-  g_autoptr(JsonParser) parser = json_parser_new ();
-  g_autoptr(GError) error = NULL;
-
-  json_parser_load_from_file (parser, path, &error);
-  g_assert_no_error (error);
-  return json_node_copy (json_parser_get_root (parser));
-}
-
-static char *
-ids_to_string (const gint32 *ids, gsize n)
-{
-  GString *s = g_string_new ("[");
-
-  for (gsize i = 0; i < n; i++)
-    g_string_append_printf (s, i == 0 ? "%d" : ", %d", ids[i]);
-  g_string_append_c (s, ']');
-  return g_string_free (s, FALSE);
-}
-
 static void
 assert_ids (const char *what, GArray *actual, const gint32 *expected, gsize n_expected)
 {
-  g_autofree char *a = ids_to_string ((const gint32 *) (void *) actual->data, actual->len);
-  g_autofree char *b = ids_to_string (expected, n_expected);
+  g_autofree char *a = lb_test_ids_to_string ((const gint32 *) (void *) actual->data, actual->len);
+  g_autofree char *b = lb_test_ids_to_string (expected, n_expected);
 
   if (g_strcmp0 (a, b) != 0)
     g_error ("%s: got %s, expected %s", what, a, b);
@@ -82,7 +44,7 @@ encode (const LbTokenizer *tokenizer, const char *text, LbTokenizeFlags flags)
 static void
 check_reference_cases (gboolean special)
 {
-  g_autoptr(JsonNode) root = load_json ("tokenizer/cases.json");
+  g_autoptr(JsonNode) root = lb_test_load_reference_json ("tokenizer/cases.json");
   JsonArray *cases = json_node_get_array (root);
   guint checked = 0;
 
@@ -143,7 +105,7 @@ test_reference_special (void)
 static void
 test_reference_generated_text (void)
 {
-  g_autoptr(JsonNode) root = load_json ("generate-cases.json");
+  g_autoptr(JsonNode) root = lb_test_load_reference_json ("generate-cases.json");
   JsonArray *cases = json_node_get_array (root);
 
   for (guint c = 0; c < json_array_get_length (cases); c++)
@@ -153,7 +115,7 @@ test_reference_generated_text (void)
       JsonArray *steps = json_object_get_array_member (expected, "steps");
       g_autofree char *relative = g_strdup_printf ("models/%s/text.gguf",
                                                    json_object_get_string_member (object, "model"));
-      g_autoptr(LbTokenizer) tokenizer = load_tokenizer (relative);
+      g_autoptr(LbTokenizer) tokenizer = lb_test_load_reference_tokenizer (relative);
       g_autoptr(GString) bytes = g_string_new (NULL);
       g_autoptr(GString) hex = g_string_new (NULL);
       g_autoptr(GArray) ids = g_array_new (FALSE, FALSE, sizeof (gint32));
@@ -762,8 +724,8 @@ main (int argc, char **argv)
   int status;
 
   g_test_init (&argc, &argv, NULL);
-  gemma = load_tokenizer ("vocab/gemma3-vocab.gguf");
-  small = load_tokenizer ("models/a-f32/text.gguf");
+  gemma = lb_test_load_reference_tokenizer ("vocab/gemma3-vocab.gguf");
+  small = lb_test_load_reference_tokenizer ("models/a-f32/text.gguf");
 
   g_test_add_func ("/tokenizer/reference/plain", test_reference_plain);
   g_test_add_func ("/tokenizer/reference/special", test_reference_special);

@@ -19,6 +19,44 @@ lb_test_reference_path (const char *relative)
   return g_test_build_filename (G_TEST_DIST, "reference", relative, NULL);
 }
 
+JsonNode *
+lb_test_load_reference_json (const char *relative)
+{
+  g_autofree char *path = lb_test_reference_path (relative);
+  g_autoptr(JsonParser) parser = json_parser_new ();
+  g_autoptr(GError) error = NULL;
+
+  json_parser_load_from_file (parser, path, &error);
+  g_assert_no_error (error);
+  return json_node_copy (json_parser_get_root (parser));
+}
+
+LbTokenizer *
+lb_test_load_reference_tokenizer (const char *relative)
+{
+  g_autofree char *path = lb_test_reference_path (relative);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(LbGguf) gguf = lb_gguf_open (path, &error);
+  LbTokenizer *tokenizer;
+
+  g_assert_no_error (error);
+  tokenizer = lb_tokenizer_new_from_gguf (gguf, &error);
+  g_assert_no_error (error);
+  g_assert_nonnull (tokenizer);
+  return tokenizer;
+}
+
+char *
+lb_test_ids_to_string (const gint32 *ids, gsize n)
+{
+  GString *s = g_string_new ("[");
+
+  for (gsize i = 0; i < n; i++)
+    g_string_append_printf (s, i == 0 ? "%d" : ", %d", ids[i]);
+  g_string_append_c (s, ']');
+  return g_string_free (s, FALSE);
+}
+
 const char *
 lb_test_cli_path (void)
 {

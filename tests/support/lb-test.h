@@ -5,12 +5,25 @@
 #pragma once
 
 #include <glib.h>
+#include <json-glib/json-glib.h>
+
+#include "model/tokenizer.h"
 
 G_BEGIN_DECLS
 
 /* tests/reference/<relative>, found through LIGHTBOX_REFERENCE_DIR (set by
  * meson) or the source tree. Never ../shared: tests run from a clean clone. */
 char *lb_test_reference_path (const char *relative);
+
+/* Parses tests/reference/<relative> as JSON; a copy of the root (free
+ * with json_node_unref). Fails the test on a parse error. */
+JsonNode *lb_test_load_reference_json (const char *relative);
+
+/* The tokenizer of tests/reference/<relative> (a GGUF). */
+LbTokenizer *lb_test_load_reference_tokenizer (const char *relative);
+
+/* "[2, 9259, 1902]": ids for assertion messages. */
+char *lb_test_ids_to_string (const gint32 *ids, gsize n);
 
 /* The lightbox-cli binary under test (LIGHTBOX_CLI, set by meson). */
 const char *lb_test_cli_path (void);
