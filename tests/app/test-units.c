@@ -42,19 +42,6 @@ load_sample (const char *name)
   return document;
 }
 
-/* Runs the main context until cond holds, failing after seconds. */
-#define WAIT_FOR(cond, seconds)                                                   \
-  G_STMT_START {                                                                  \
-    gint64 end_ = g_get_monotonic_time () + (gint64) ((seconds) * G_USEC_PER_SEC); \
-    while (!(cond))                                                               \
-      {                                                                           \
-        if (g_get_monotonic_time () > end_)                                       \
-          g_error ("timed out after %g s waiting for %s", (double) (seconds), #cond); \
-        if (!g_main_context_iteration (NULL, FALSE))                              \
-          g_usleep (2000);                                                        \
-      }                                                                           \
-  } G_STMT_END
-
 /* ---- modalities ---------------------------------------------------------------- */
 
 static void
@@ -341,7 +328,7 @@ test_document_slide (void)
   LbCrop crop = { 100, 100, 128, 128 };
   LbModelInput *input = NULL;
   lb_document_build_model_input_async (document, 112, &crop, NULL, on_built, &input);
-  WAIT_FOR (input != NULL, 20);
+  LB_TEST_WAIT_FOR (input != NULL, 20);
   g_assert_cmpuint (input->size, ==, 112);
   g_assert_cmpuint (input->crop_width, >=, 112); /* read at least at the model's size */
   lb_model_input_free (input);
@@ -408,7 +395,7 @@ test_study (void)
   g_autoptr(GFile) folder = g_file_new_for_path (lb_demo_get_samples_dir ());
   LbStudy *study = NULL;
   lb_study_load_async (folder, NULL, on_study, &study);
-  WAIT_FOR (study != NULL, 10);
+  LB_TEST_WAIT_FOR (study != NULL, 10);
   GListModel *items = lb_study_get_items (study);
   g_assert_cmpuint (g_list_model_get_n_items (items), ==, 5);
   g_autoptr(LbStudyItem) first = g_list_model_get_item (items, 0);
@@ -419,7 +406,7 @@ test_study (void)
   g_autoptr(LbStudyItem) last = g_list_model_get_item (items, 4);
   lb_study_request_thumbnail (study, first);
   lb_study_request_thumbnail (study, last);
-  WAIT_FOR (lb_study_item_get_thumbnail (first) != NULL && lb_study_item_get_thumbnail (last) != NULL, 20);
+  LB_TEST_WAIT_FOR (lb_study_item_get_thumbnail (first) != NULL && lb_study_item_get_thumbnail (last) != NULL, 20);
   g_assert_cmpint (MAX (gdk_texture_get_width (lb_study_item_get_thumbnail (first)),
                         gdk_texture_get_height (lb_study_item_get_thumbnail (first))), ==, LB_STUDY_THUMBNAIL_SIZE);
   g_object_unref (study);
@@ -430,7 +417,7 @@ test_study (void)
   g_autoptr(GFile) empty_folder = g_file_new_for_path (empty);
   GError *error = NULL;
   lb_study_load_async (empty_folder, NULL, on_study_error, &error);
-  WAIT_FOR (error != NULL, 10);
+  LB_TEST_WAIT_FOR (error != NULL, 10);
   g_assert_error (error, G_IO_ERROR, G_IO_ERROR_NOT_FOUND);
   g_error_free (error);
 }

@@ -27,28 +27,6 @@ static LbApplication *app;
 static LbWindow *window;
 static GSettings *settings;
 
-#define WAIT_FOR(cond, seconds)                                                    \
-  G_STMT_START {                                                                   \
-    gint64 end_ = g_get_monotonic_time () + (gint64) ((seconds) * G_USEC_PER_SEC);  \
-    while (!(cond))                                                                \
-      {                                                                            \
-        if (g_get_monotonic_time () > end_)                                        \
-          g_error ("timed out after %g s waiting for %s", (double) (seconds), #cond); \
-        if (!g_main_context_iteration (NULL, FALSE))                               \
-          g_usleep (2000);                                                         \
-      }                                                                            \
-  } G_STMT_END
-
-/* Lets pending work (layout, idle handlers) run for a moment. */
-static void
-spin (guint ms)
-{
-  gint64 end = g_get_monotonic_time () + ms * 1000;
-  while (g_get_monotonic_time () < end)
-    if (!g_main_context_iteration (NULL, FALSE))
-      g_usleep (2000);
-}
-
 static GFile *
 sample (const char *name)
 {
@@ -74,7 +52,7 @@ open_and_settle (const char *name)
 {
   g_autoptr(GFile) file = sample (name);
   lb_window_open (window, file);
-  WAIT_FOR (lb_window_get_document (window) != NULL
+  LB_TEST_WAIT_FOR (lb_window_get_document (window) != NULL
             && g_str_equal (lb_document_get_title (lb_window_get_document (window)), name)
             && lb_window_get_settled (window), 30);
 }
@@ -114,7 +92,7 @@ test_open_bad_file (void)
   LbDocument *before = lb_window_get_document (window);
 
   lb_window_open (window, file);
-  WAIT_FOR (lb_window_get_banner (window) != NULL, 10);
+  LB_TEST_WAIT_FOR (lb_window_get_banner (window) != NULL, 10);
   g_assert_nonnull (strstr (lb_window_get_banner (window), "broken.dcm"));
   /* The image that was open stays open. */
   g_assert_true (lb_window_get_document (window) == before);
@@ -135,7 +113,7 @@ test_view_transform (void)
     {
       if (steps[s] != NULL)
         activate (steps[s], NULL);
-      spin (50);
+      lb_test_spin (50);
       /* The snapshot's transform and the point mapping agree everywhere. */
       GskTransform *t = lb_image_view_get_image_transform (view);
       double points[][2] = { { 0, 0 }, { 1792, 0 }, { 0, 2048 }, { 900, 1000 } };
@@ -193,8 +171,8 @@ test_view_pixels (void)
    * as round (v / 257) = 17 k, through the view's own lookup table. */
   activate ("zoom-actual", NULL);
   lb_document_set_window (document, 32768, 65536);
-  WAIT_FOR (lb_window_get_settled (window), 10);
-  spin (100);
+  LB_TEST_WAIT_FOR (lb_window_get_settled (window), 10);
+  lb_test_spin (100);
   g_assert_cmpfloat (lb_image_view_get_zoom (view) * gtk_widget_get_scale_factor (GTK_WIDGET (view)), ==, 1.0);
   for (guint k = 0; k < 16; k += 5)
     g_assert_cmpuint (shown_value (view, 32 * k + 16, 48), ==, 17 * k);
@@ -202,13 +180,13 @@ test_view_pixels (void)
   /* Invert, then a narrow window: the same pixels, mapped again. */
   activate ("invert", NULL);
   g_assert_true (action_state ("invert"));
-  WAIT_FOR (lb_window_get_settled (window), 10);
-  spin (50);
+  LB_TEST_WAIT_FOR (lb_window_get_settled (window), 10);
+  lb_test_spin (50);
   g_assert_cmpuint (shown_value (view, 32 * 5 + 16, 48), ==, 255 - 85);
   activate ("invert", NULL);
   lb_document_set_window (document, 21845 + 0.5, 2);  /* a threshold at step 5 */
-  WAIT_FOR (lb_window_get_settled (window), 10);
-  spin (50);
+  LB_TEST_WAIT_FOR (lb_window_get_settled (window), 10);
+  lb_test_spin (50);
   g_assert_cmpuint (shown_value (view, 32 * 4 + 16, 48), ==, 0);
   g_assert_cmpuint (shown_value (view, 32 * 6 + 16, 48), ==, 255);
 
@@ -216,7 +194,7 @@ test_view_pixels (void)
   lb_image_view_set_zoom (view, 0.2);
   gboolean full;
   g_assert_cmpuint (lb_image_view_get_texture_level (view, &full), ==, 2);
-  WAIT_FOR (lb_window_get_settled (window), 10);
+  LB_TEST_WAIT_FOR (lb_window_get_settled (window), 10);
   activate ("zoom-fit", NULL);
   g_assert_true (lb_image_view_get_fit (view));
 }
@@ -249,7 +227,7 @@ test_model_input_view (void)
   activate ("show-model-input", NULL);
   g_assert_true (action_state ("show-model-input"));
   g_assert_true (lb_image_view_get_show_model_input (view));
-  WAIT_FOR (lb_window_get_settled (window), 20);
+  LB_TEST_WAIT_FOR (lb_window_get_settled (window), 20);
   /* The square fills the view: its size is the model's (896 without one). */
   double wx0, wy0, wx1, wy1;
   lb_image_view_image_to_widget (view, 0, 0, &wx0, &wy0);
@@ -283,10 +261,10 @@ test_view_4k_window_level (void)
   gtk_window_set_child (GTK_WINDOW (toplevel), view);
   gtk_window_set_default_size (GTK_WINDOW (toplevel), 1200, 900);
   gtk_window_present (GTK_WINDOW (toplevel));
-  WAIT_FOR (gtk_widget_get_mapped (view) && gtk_widget_get_width (view) > 0, 10);
+  LB_TEST_WAIT_FOR (gtk_widget_get_mapped (view) && gtk_widget_get_width (view) > 0, 10);
   lb_image_view_set_document (LB_IMAGE_VIEW (view), document);
   gboolean full = FALSE;
-  WAIT_FOR ((lb_image_view_get_texture_level (LB_IMAGE_VIEW (view), &full), full), 30);
+  LB_TEST_WAIT_FOR ((lb_image_view_get_texture_level (LB_IMAGE_VIEW (view), &full), full), 30);
 
   /* Twenty "motion events" of a drag. */
   gint64 start = g_get_monotonic_time ();
@@ -294,7 +272,7 @@ test_view_4k_window_level (void)
     lb_document_set_window (document, 2048 + 10 * i, 4096 - 50 * i);
   double per_event_ms = (g_get_monotonic_time () - start) / 1000.0 / 20;
   start = g_get_monotonic_time ();
-  WAIT_FOR ((lb_image_view_get_texture_level (LB_IMAGE_VIEW (view), &full), full), 30);
+  LB_TEST_WAIT_FOR ((lb_image_view_get_texture_level (LB_IMAGE_VIEW (view), &full), full), 30);
   double full_ms = (g_get_monotonic_time () - start) / 1000.0;
   g_test_message ("4096² 16-bit: %.1f ms per window/level change (table + preview), "
                   "%.0f ms for the full-quality level %u", per_event_ms, full_ms,
@@ -311,12 +289,12 @@ test_study (void)
 {
   g_autoptr(GFile) folder = g_file_new_for_path (lb_demo_get_samples_dir ());
   lb_window_open (window, folder);
-  WAIT_FOR (lb_window_get_study_size (window) == 5 && lb_window_get_document (window) != NULL
+  LB_TEST_WAIT_FOR (lb_window_get_study_size (window) == 5 && lb_window_get_document (window) != NULL
             && g_str_equal (lb_document_get_title (lb_window_get_document (window)), "chest-xray-phantom.dcm")
             && lb_window_get_settled (window), 30);
   g_assert_false (g_action_group_get_action_enabled (G_ACTION_GROUP (window), "previous-image"));
   activate ("next-image", NULL);
-  WAIT_FOR (g_str_equal (lb_document_get_title (lb_window_get_document (window)), "fundus-phantom.jpg")
+  LB_TEST_WAIT_FOR (g_str_equal (lb_document_get_title (lb_window_get_document (window)), "fundus-phantom.jpg")
             && lb_window_get_settled (window), 30);
   g_assert_cmpint (lb_document_get_modality (lb_window_get_document (window)), ==, LB_MODALITY_FUNDUS);
   g_assert_true (g_action_group_get_action_enabled (G_ACTION_GROUP (window), "previous-image"));
@@ -333,11 +311,11 @@ test_model_bad (void)
   g_settings_set_string (settings, "text-model-path", path);
   g_settings_set_string (settings, "mmproj-path", path);
   g_action_group_activate_action (G_ACTION_GROUP (app), "load-model", NULL);
-  WAIT_FOR (lb_model_manager_get_state (models) == LB_MODEL_STATE_FAILED, 20);
+  LB_TEST_WAIT_FOR (lb_model_manager_get_state (models) == LB_MODEL_STATE_FAILED, 20);
   g_assert_nonnull (lb_model_manager_get_error (models));
   g_assert_nonnull (strstr (lb_model_manager_get_error (models)->message, "not-a-model.gguf"));
   /* On the viewer, the failure is a banner that leads to the model page. */
-  WAIT_FOR (lb_window_get_banner (window) != NULL, 5);
+  LB_TEST_WAIT_FOR (lb_window_get_banner (window) != NULL, 5);
   g_assert_false (lb_report_panel_get_can_generate (lb_window_get_report_panel (window)));
   g_assert_false (g_action_group_get_action_enabled (G_ACTION_GROUP (window), "generate"));
 }
@@ -353,8 +331,8 @@ test_model_load (void)
   g_settings_set_string (settings, "text-model-path", text);
   g_settings_set_string (settings, "mmproj-path", mmproj);
   g_action_group_activate_action (G_ACTION_GROUP (app), "load-model", NULL);
-  WAIT_FOR (lb_model_manager_get_state (models) == LB_MODEL_STATE_LOADING, 5);
-  WAIT_FOR (lb_model_manager_get_state (models) == LB_MODEL_STATE_READY, 60);
+  LB_TEST_WAIT_FOR (lb_model_manager_get_state (models) == LB_MODEL_STATE_LOADING, 5);
+  LB_TEST_WAIT_FOR (lb_model_manager_get_state (models) == LB_MODEL_STATE_READY, 60);
   g_assert_null (lb_window_get_banner (window)); /* the failure's banner went away */
   /* A random model, whatever its name: never presented as MedGemma. */
   g_assert_true (lb_model_manager_get_is_test_model (models));
@@ -387,7 +365,7 @@ test_generate_report (void)
   g_assert_false (g_action_group_get_action_enabled (G_ACTION_GROUP (window), "generate"));
   g_assert_true (g_action_group_get_action_enabled (G_ACTION_GROUP (window), "stop"));
   g_assert_false (gtk_text_view_get_editable (lb_report_panel_get_text_view (report)));
-  WAIT_FOR (!lb_report_panel_get_running (report), 60);
+  LB_TEST_WAIT_FOR (!lb_report_panel_get_running (report), 60);
 
   g_autofree char *text = report_text ();
   /* The mark is the first line of the output itself, then the text. */
@@ -407,7 +385,7 @@ test_generate_report (void)
   gtk_text_buffer_get_end_iter (buffer, &end);
   gtk_text_buffer_insert_interactive (buffer, &end, "\nEdited by the radiologist.", -1, TRUE);
   const char *path = lb_report_panel_get_autosave_path (report);
-  WAIT_FOR (file_contains (path, "Edited by the radiologist."), 5);
+  LB_TEST_WAIT_FOR (file_contains (path, "Edited by the radiologist."), 5);
   g_assert_true (file_contains (path, "DEMO MODEL — RANDOM OUTPUT"));
 
   /* Closing and opening the image again brings the draft back. */
@@ -433,10 +411,10 @@ test_stop_report (void)
   g_assert_true (lb_report_panel_get_running (report));
   guint mark = g_utf8_strlen ("DEMO MODEL — RANDOM OUTPUT\n", -1);
   GtkTextBuffer *buffer = gtk_text_view_get_buffer (lb_report_panel_get_text_view (report));
-  WAIT_FOR ((guint) gtk_text_buffer_get_char_count (buffer) > mark + 4, 60);
+  LB_TEST_WAIT_FOR ((guint) gtk_text_buffer_get_char_count (buffer) > mark + 4, 60);
   gint64 stop_time = g_get_monotonic_time ();
   activate ("stop", NULL);
-  WAIT_FOR (!lb_report_panel_get_running (report), 5);
+  LB_TEST_WAIT_FOR (!lb_report_panel_get_running (report), 5);
   g_test_message ("stopped after %.0f ms", (g_get_monotonic_time () - stop_time) / 1000.0);
   g_assert_true (g_str_has_prefix (lb_report_panel_get_status (report), "Stopped after"));
   guint n = 0;
@@ -460,7 +438,7 @@ test_attention_overlay (void)
   gtk_text_buffer_set_text (gtk_text_view_get_buffer (lb_report_panel_get_text_view (report)), "", 0);
   activate ("generate", NULL);
   g_assert_true (lb_report_panel_get_running (report));
-  WAIT_FOR (!lb_report_panel_get_running (report), 60);
+  LB_TEST_WAIT_FOR (!lb_report_panel_get_running (report), 60);
   g_assert_true (lb_heatmap_overlay_has_map (heatmap));
   g_assert_nonnull (strstr (lb_heatmap_overlay_get_caption (heatmap), "Attention, whole answer"));
 
@@ -489,7 +467,7 @@ test_chat_follow_up (void)
   lb_chat_panel_ask (chat, "Is there a pneumothorax?");
   g_assert_true (lb_chat_panel_get_running (chat));
   g_assert_true (g_action_group_get_action_enabled (G_ACTION_GROUP (window), "stop"));
-  WAIT_FOR (!lb_chat_panel_get_running (chat), 60);
+  LB_TEST_WAIT_FOR (!lb_chat_panel_get_running (chat), 60);
   g_assert_cmpuint (lb_chat_panel_get_n_answers (chat), ==, 1);
   g_assert_cmpstr (lb_chat_panel_get_answer (chat, 0), !=, "");
   guint first = lb_chat_panel_get_n_past (chat);
@@ -501,7 +479,7 @@ test_chat_follow_up (void)
   gtk_editable_set_text (GTK_EDITABLE (lb_chat_panel_get_entry (chat)), "Is the heart size normal?");
   gtk_widget_activate_action (GTK_WIDGET (chat), "chat.ask", NULL);
   g_assert_cmpstr (gtk_editable_get_text (GTK_EDITABLE (lb_chat_panel_get_entry (chat))), ==, "");
-  WAIT_FOR (!lb_chat_panel_get_running (chat), 60);
+  LB_TEST_WAIT_FOR (!lb_chat_panel_get_running (chat), 60);
   g_assert_cmpuint (lb_chat_panel_get_n_answers (chat), ==, 2);
   guint second = lb_chat_panel_get_n_past (chat);
   g_assert_cmpuint (second, >, first);
@@ -516,7 +494,7 @@ test_chat_follow_up (void)
   g_assert_false (lb_chat_panel_get_is_follow_up (chat));
   g_assert_nonnull (strstr (lb_chat_panel_get_limits (chat), "new conversation"));
   lb_chat_panel_ask (chat, "What is in this region?");
-  WAIT_FOR (!lb_chat_panel_get_running (chat), 60);
+  LB_TEST_WAIT_FOR (!lb_chat_panel_get_running (chat), 60);
   g_assert_cmpuint (lb_chat_panel_get_n_answers (chat), ==, 3);
   g_assert_cmpuint (lb_chat_panel_get_n_past (chat), <, second); /* one turn, not three */
   g_assert_true (lb_chat_panel_get_is_follow_up (chat));
@@ -525,7 +503,7 @@ test_chat_follow_up (void)
   g_settings_set_uint (settings, "answer-max-tokens", 4000);
   lb_chat_panel_ask (chat, "And now?");
   activate ("stop", NULL);
-  WAIT_FOR (!lb_chat_panel_get_running (chat), 10);
+  LB_TEST_WAIT_FOR (!lb_chat_panel_get_running (chat), 10);
   g_assert_cmpuint (lb_chat_panel_get_n_answers (chat), ==, 4);
 }
 
@@ -555,7 +533,7 @@ test_error_routing (void)
   g_assert_cmpint (lb_model_manager_get_state (models), ==, LB_MODEL_STATE_FAILED);
   g_assert_false (lb_report_panel_get_can_generate (lb_window_get_report_panel (window)));
   g_action_group_activate_action (G_ACTION_GROUP (app), "load-model", NULL);
-  WAIT_FOR (lb_model_manager_get_state (models) == LB_MODEL_STATE_READY, 60);
+  LB_TEST_WAIT_FOR (lb_model_manager_get_state (models) == LB_MODEL_STATE_READY, 60);
   g_assert_null (lb_window_get_banner (window));
 }
 
@@ -610,7 +588,7 @@ test_dialogs (void)
   g_action_group_activate_action (G_ACTION_GROUP (app), "preferences", NULL);
   g_action_group_activate_action (G_ACTION_GROUP (app), "about", NULL);
   gtk_widget_activate_action (GTK_WIDGET (window), "win.show-help-overlay", NULL);
-  spin (300);
+  lb_test_spin (300);
   g_assert_true (has_toplevel (LB_TYPE_PREFERENCES_WINDOW));
   g_assert_true (has_toplevel (ADW_TYPE_ABOUT_WINDOW));
   g_assert_true (has_toplevel (GTK_TYPE_SHORTCUTS_WINDOW));
@@ -622,7 +600,7 @@ test_dialogs (void)
       if (toplevel != GTK_WINDOW (window))
         gtk_window_destroy (toplevel);
     }
-  spin (100);
+  lb_test_spin (100);
   g_assert_false (has_toplevel (LB_TYPE_PREFERENCES_WINDOW));
 }
 
@@ -636,7 +614,7 @@ test_screenshot_and_dark (void)
 
   g_settings_set_string (settings, "color-scheme", "dark");
   g_assert_true (adw_style_manager_get_dark (adw_style_manager_get_default ()));
-  spin (100);
+  lb_test_spin (100);
   g_assert_true (lb_screenshot_save_png (GTK_WIDGET (window), path, &error));
   g_assert_no_error (error);
   g_autoptr(GdkTexture) texture = gdk_texture_new_from_filename (path, &error);
@@ -694,7 +672,7 @@ main (int argc, char **argv)
   gtk_window_present (GTK_WINDOW (window));
   /* No model set up: the welcome page first. */
   g_assert_cmpstr (lb_window_get_page (window), ==, "model");
-  WAIT_FOR (gtk_widget_get_mapped (GTK_WIDGET (window)), 10);
+  LB_TEST_WAIT_FOR (gtk_widget_get_mapped (GTK_WIDGET (window)), 10);
 
   g_test_add_func ("/app/window/open-dicom", test_open_dicom);
   g_test_add_func ("/app/window/open-bad-file", test_open_bad_file);

@@ -22,27 +22,6 @@
 #include "lb-test.h"
 #include "regions/colormap.h"
 
-#define WAIT_FOR(cond, seconds)                                                    \
-  G_STMT_START {                                                                   \
-    gint64 end_ = g_get_monotonic_time () + (gint64) ((seconds) * G_USEC_PER_SEC);  \
-    while (!(cond))                                                                \
-      {                                                                            \
-        if (g_get_monotonic_time () > end_)                                        \
-          g_error ("timed out after %g s waiting for %s", (double) (seconds), #cond); \
-        if (!g_main_context_iteration (NULL, FALSE))                               \
-          g_usleep (2000);                                                         \
-      }                                                                            \
-  } G_STMT_END
-
-static void
-spin (guint ms)
-{
-  gint64 end = g_get_monotonic_time () + ms * 1000;
-  while (g_get_monotonic_time () < end)
-    if (!g_main_context_iteration (NULL, FALSE))
-      g_usleep (2000);
-}
-
 typedef struct {
   GtkWidget *window;
   LbImageView *view;
@@ -78,13 +57,13 @@ scene_init (Scene *s)
   gtk_window_set_child (GTK_WINDOW (s->window), GTK_WIDGET (s->view));
   gtk_window_set_default_size (GTK_WINDOW (s->window), 800, 500);
   gtk_window_present (GTK_WINDOW (s->window));
-  WAIT_FOR (gtk_widget_get_mapped (GTK_WIDGET (s->view)) && gtk_widget_get_width (GTK_WIDGET (s->view)) > 0, 10);
+  LB_TEST_WAIT_FOR (gtk_widget_get_mapped (GTK_WIDGET (s->view)) && gtk_widget_get_width (GTK_WIDGET (s->view)) > 0, 10);
   lb_image_view_set_document (s->view, s->document);
   {
     gboolean full = FALSE;
-    WAIT_FOR ((lb_image_view_get_texture_level (s->view, &full), full), 30);
+    LB_TEST_WAIT_FOR ((lb_image_view_get_texture_level (s->view, &full), full), 30);
   }
-  spin (100);
+  lb_test_spin (100);
 }
 
 static void
@@ -170,7 +149,7 @@ test_heatmap (void)
   lb_heatmap_overlay_set_map (overlay, map, s.input, "Attention, whole answer");
   g_assert_true (g_str_has_suffix (lb_heatmap_overlay_get_caption (overlay), "where the model looked — not proof"));
   lb_image_view_add_overlay (s.view, LB_IMAGE_OVERLAY (overlay));
-  spin (100);
+  lb_test_spin (100);
   shot_take (&after, &s, "regions-heatmap.png");
 
   lb_colormap_lookup (LB_COLORMAP_VIRIDIS, 1.0f, top);
@@ -194,7 +173,7 @@ test_heatmap (void)
   lb_heatmap_overlay_set_opacity (overlay, 0.2);
   lb_heatmap_overlay_set_colormap (overlay, "inferno");
   g_assert_cmpstr (lb_heatmap_overlay_get_colormap (overlay), ==, "inferno");
-  spin (100);
+  lb_test_spin (100);
   shot_take (&faint, &s, "regions-heatmap-inferno.png");
   lb_colormap_lookup (LB_COLORMAP_INFERNO, 1.0f, top);
   {
@@ -257,7 +236,7 @@ test_boxes (void)
   lb_box_overlay_highlight_sentence (overlay, 0);
   g_assert_true (lb_box_overlay_is_highlighted (overlay, opacity));
   g_assert_false (lb_box_overlay_is_highlighted (overlay, 1 - opacity));
-  spin (100);
+  lb_test_spin (100);
   shot_take (&shot, &s, "regions-boxes.png");
 
   /* The outline: a coloured line just inside the box's left edge, where

@@ -142,6 +142,16 @@ lb_test_tmpdir (void)
 }
 
 void
+lb_test_spin (guint ms)
+{
+  gint64 end = g_get_monotonic_time () + (gint64) ms * 1000;
+
+  while (g_get_monotonic_time () < end)
+    if (!g_main_context_iteration (NULL, FALSE))
+      g_usleep (2000);
+}
+
+void
 lb_test_fill_uniform (GRand *rand, float *values, gsize n, float lo, float hi)
 {
   for (gsize i = 0; i < n; i++)

@@ -39,6 +39,23 @@ const char *lb_test_tmpdir (void);
 /* Fills with uniform values in [lo, hi) from a GRand. */
 void lb_test_fill_uniform (GRand *rand, float *values, gsize n, float lo, float hi);
 
+/* Runs the thread-default main context until cond holds; fails the test
+ * after seconds. */
+#define LB_TEST_WAIT_FOR(cond, seconds)                                            \
+  G_STMT_START {                                                                   \
+    gint64 end_ = g_get_monotonic_time () + (gint64) ((seconds) * G_USEC_PER_SEC);  \
+    while (!(cond))                                                                \
+      {                                                                            \
+        if (g_get_monotonic_time () > end_)                                        \
+          g_error ("timed out after %g s waiting for %s", (double) (seconds), #cond); \
+        if (!g_main_context_iteration (NULL, FALSE))                               \
+          g_usleep (2000);                                                         \
+      }                                                                            \
+  } G_STMT_END
+
+/* Lets pending work (layout, idle handlers) run for ms milliseconds. */
+void lb_test_spin (guint ms);
+
 /* Asserts |a-b| <= atol + rtol*|b| elementwise, reporting the worst index. */
 #define lb_test_assert_close(a, b, n, atol, rtol) \
   lb_test_assert_close_impl (__FILE__, __LINE__, #a, (a), (b), (n), (atol), (rtol))
