@@ -38,6 +38,19 @@ void lb_chat_panel_focus_entry (LbChatPanel *self);
 LbGeneration *lb_chat_panel_get_generation (LbChatPanel *self);
 void lb_chat_panel_set_capture_attention (LbChatPanel *self, gboolean capture);
 
+/* Sentences and boxes (issue 9), as in lb-report-panel.h: a click on a
+ * sentence of any answer emits "sentence-activated" (LbGeneration
+ * *generation, gint64 start, gint64 end) with bytes of that answer's
+ * lb_generation_get_text (-1, -1 outside a sentence);
+ * lb_chat_panel_highlight_sentence marks bytes [start, end) of the answer
+ * written by generation and scrolls it into view (start -1 clears; an
+ * unknown generation is ignored). lb_chat_panel_get_answer_generation
+ * gives the generation of answer index (NULL for an answer restored
+ * without one). */
+void lb_chat_panel_highlight_sentence (LbChatPanel *self, LbGeneration *generation, gssize start,
+                                       gssize end);
+LbGeneration *lb_chat_panel_get_answer_generation (LbChatPanel *self, guint index);
+
 /* For tests. */
 guint lb_chat_panel_get_n_answers (LbChatPanel *self);
 const char *lb_chat_panel_get_answer (LbChatPanel *self, guint index);

@@ -42,6 +42,18 @@ LbGeneration *lb_report_panel_get_generation (LbReportPanel *self);
 void lb_report_panel_set_capture_attention (LbReportPanel *self, gboolean capture);
 
 /* For tests. */
+
+/* Sentences and boxes (issue 9). A click (or keyboard activation) on a
+ * sentence of the draft emits "sentence-activated" (LbGeneration
+ * *generation, gint64 start, gint64 end): bytes of lb_generation_get_text
+ * (generation); start = end = -1 when it landed outside any sentence. Only
+ * while the draft still is the generation's text (not after the user
+ * edited it: the byte offsets would no longer hold).
+ * lb_report_panel_highlight_sentence marks bytes [start, end) of that text
+ * in the draft and scrolls them into view; start -1 clears the mark; a
+ * generation that is not the panel's, or an edited draft, is ignored. */
+void lb_report_panel_highlight_sentence (LbReportPanel *self, LbGeneration *generation, gssize start,
+                                         gssize end);
 GtkTextView *lb_report_panel_get_text_view (LbReportPanel *self);
 const char *lb_report_panel_get_status (LbReportPanel *self);
 const char *lb_report_panel_get_autosave_path (LbReportPanel *self);
