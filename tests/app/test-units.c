@@ -16,6 +16,7 @@
 #include "app/lb-autosave.h"
 #include "app/lb-demo.h"
 #include "app/lb-document.h"
+#include "app/lb-image-render.h"
 #include "app/lb-modality.h"
 #include "app/lb-model-manager.h"
 #include "app/lb-report-format.h"
@@ -422,6 +423,80 @@ test_study (void)
   g_error_free (error);
 }
 
+
+/* The slow, obvious definition of a level: the rounded mean of each
+ * block's table values (a partial block at the right/bottom edge counts
+ * only its own samples), or the block's centre sample (clamped). */
+static guint8
+expected_level_value (const LbImage *image, const guint8 *lut, int lut_offset, guint level,
+                      gboolean point, guint ox, guint oy, guint c)
+{
+  guint f = 1u << level;
+  guint ch = image->channels == 1 ? 0 : c;
+  if (point || level == 0)
+    {
+      guint x = MIN (ox * f + f / 2, image->width - 1), y = MIN (oy * f + f / 2, image->height - 1);
+      return lut[lb_image_get_sample (image, x, y, ch) + lut_offset];
+    }
+  guint sum = 0, n = 0;
+  for (guint y = oy * f; y < MIN (oy * f + f, image->height); y++)
+    for (guint x = ox * f; x < MIN (ox * f + f, image->width); x++, n++)
+      sum += lut[lb_image_get_sample (image, x, y, ch) + lut_offset];
+  return (guint8) ((sum + n / 2) / n);
+}
+
+static void
+test_image_render (void)
+{
+  g_autoptr(GRand) rand = g_rand_new_with_seed (7);
+  g_autofree guint8 *lut = g_malloc (65536);
+  for (guint i = 0; i < 65536; i++)
+    lut[i] = (guint8) g_rand_int (rand);
+
+  struct { guint width, height, channels, bits; gboolean is_signed; } cases[] = {
+    { 37, 23, 1, 16, FALSE }, { 37, 23, 1, 16, TRUE }, { 19, 30, 3, 8, FALSE },
+    { 64, 1, 1, 8, TRUE }, { 1, 1, 1, 16, FALSE },
+  };
+  for (guint k = 0; k < G_N_ELEMENTS (cases); k++)
+    {
+      g_autoptr(GError) error = NULL;
+      g_autoptr(LbImage) image = lb_image_new (cases[k].width, cases[k].height, cases[k].channels,
+                                               cases[k].bits, cases[k].is_signed, &error);
+      g_assert_no_error (error);
+      gsize n = lb_image_n_samples (image);
+      for (gsize i = 0; i < n; i++)
+        if (cases[k].bits == 8)
+          image->u8[i] = (guint8) g_rand_int (rand);
+        else
+          image->u16[i] = (guint16) g_rand_int (rand);
+      int lut_offset = !cases[k].is_signed ? 0 : cases[k].bits == 8 ? 128 : 32768;
+
+      for (guint level = 0; level < 6; level++)
+        for (int point = 0; point < 2; point++)
+          {
+            guint w, h;
+            lb_image_render_level_size (image, level, &w, &h);
+            g_assert_cmpuint (w, ==, MAX (1u, (cases[k].width + (1u << level) - 1) >> level));
+            g_assert_cmpuint (h, ==, MAX (1u, (cases[k].height + (1u << level) - 1) >> level));
+            g_autoptr(GBytes) bytes = lb_image_render_pixels (image, lut, level, point, NULL);
+            gsize size;
+            const guint8 *rgb = g_bytes_get_data (bytes, &size);
+            g_assert_cmpuint (size, ==, (gsize) w * h * 3);
+            for (guint y = 0; y < h; y++)
+              for (guint x = 0; x < w; x++)
+                for (guint c = 0; c < 3; c++)
+                  if (rgb[((gsize) y * w + x) * 3 + c] != expected_level_value (image, lut, lut_offset, level, point, x, y, c))
+                    g_error ("case %u level %u point %d: pixel (%u, %u) channel %u is %u, expected %u", k, level,
+                             point, x, y, c, rgb[((gsize) y * w + x) * 3 + c],
+                             expected_level_value (image, lut, lut_offset, level, point, x, y, c));
+
+            g_autoptr(GdkTexture) texture = lb_image_render_texture_from_rgb (bytes, w, h);
+            g_assert_cmpint (gdk_texture_get_width (texture), ==, (int) w);
+            g_assert_cmpint (gdk_texture_get_height (texture), ==, (int) h);
+          }
+    }
+}
+
 int
 main (int argc, char **argv)
 {
@@ -441,5 +516,6 @@ main (int argc, char **argv)
   g_test_add_func ("/app/document/bad-file", test_document_bad_file);
   g_test_add_func ("/app/samples/open", test_samples);
   g_test_add_func ("/app/study/list", test_study);
+  g_test_add_func ("/app/image-render/levels", test_image_render);
   return g_test_run ();
 }
