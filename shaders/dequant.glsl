@@ -14,7 +14,10 @@
  *                    uvec4 (16 bytes) where the block size allows it
  *                    (F32, F16, BF16, Q4_K, Q5_K), else uvec2 (Q5_1),
  *                    uint (Q4_1, Q2_K), uint16_t (Q4_0, Q5_0, Q8_0, Q3_K,
- *                    Q6_K: 2-byte aligned blocks, 18/22/34/110/210 bytes)
+ *                    Q6_K: 2-byte aligned blocks, 18/22/34/110/210 bytes;
+ *                    their addresses count 16-bit words, but all but Q4_0
+ *                    read their quants as runs of 32-bit words, lb_u64_at
+ *                    & co.)
  *   LB_WORD_BYTES    bytes of one word
  *   LB_UNITS         units per block: a unit is the piece of a block one
  *                    invocation dequantizes at once, with all the scales it
@@ -148,6 +151,40 @@ uint lb_byte (uint u, uint i) { return (u >> (8u * i)) & 0xffu; }
 /* Two consecutive 16-bit words as one 32-bit little-endian value. */
 uint lb_w32 (uint i) { return uint(w_data[i]) | (uint(w_data[i + 1u]) << 16); }
 float lb_f16 (uint i) { return unpackHalf2x16(uint(w_data[i])).x; }
+
+/* Full-width loads for the 2-byte aligned blocks: the same binding seen as
+ * 32-bit words (the binding's offset is a multiple of 4: vk-context.c
+ * rounds the storage-buffer alignment up to 4). A run of n 32-bit values
+ * starting at an even byte a takes n aligned 32-bit loads, one 16-bit load
+ * and a funnel shift instead of 2n 16-bit loads. The 16-bit load is the
+ * run's last two bytes: when a is 2 mod 4 they are the low half of the
+ * word after the n loaded, which may straddle the end of the binding (a
+ * binding's size need not be a multiple of 4, and a 32-bit read there
+ * would be out of bounds); when a is aligned the shift ignores them. So
+ * nothing outside the run is read. */
+layout(binding = LB_WEIGHT_BINDING, std430) readonly buffer LbWeights32 { uint w32_data[]; };
+
+/* Bytes sh/8.. of lo, then of hi (sh is 0 or 16; only hi's low half is used). */
+uint lb_funnel (uint lo, uint hi, uint sh) { return (lo >> sh) | ((hi << 16u) << (16u - sh)); }
+uvec2 lb_u64_at (uint a)
+{
+  uint i = a >> 2u, sh = (a & 2u) << 3u;
+  uint w0 = w32_data[i], w1 = w32_data[i + 1u], tail = uint(w_data[(a + 6u) >> 1u]);
+  return uvec2(lb_funnel(w0, w1, sh), lb_funnel(w1, tail, sh));
+}
+uvec3 lb_u96_at (uint a)
+{
+  uint i = a >> 2u, sh = (a & 2u) << 3u;
+  uint w0 = w32_data[i], w1 = w32_data[i + 1u], w2 = w32_data[i + 2u], tail = uint(w_data[(a + 10u) >> 1u]);
+  return uvec3(lb_funnel(w0, w1, sh), lb_funnel(w1, w2, sh), lb_funnel(w2, tail, sh));
+}
+uvec4 lb_u128_at (uint a)
+{
+  uint i = a >> 2u, sh = (a & 2u) << 3u;
+  uint w0 = w32_data[i], w1 = w32_data[i + 1u], w2 = w32_data[i + 2u], w3 = w32_data[i + 3u];
+  uint tail = uint(w_data[(a + 14u) >> 1u]);
+  return uvec4(lb_funnel(w0, w1, sh), lb_funnel(w1, w2, sh), lb_funnel(w2, w3, sh), lb_funnel(w3, tail, sh));
+}
 #endif
 
 /* Q4_K / Q5_K: the 6-bit scale and min of sub-block j from the 12 packed
@@ -220,6 +257,8 @@ uint lb_unit_offset (uint sub, uint k) { return 0u; }
  * nibbles are elements 8s.. and high nibbles 16+8s..; value (q - 8) * d. */
 void lb_dequant_unit (uint b, uint sub, out vec4 v[LB_UNIT_VECS])
 {
+  /* Two 16-bit loads per word, not lb_u64_at: measured on lavapipe, the
+   * funnel shifts cost more than the one load they save here. */
   float d = lb_f16(b);
   uint q0 = lb_w32(b + 1u + 4u * sub), q1 = lb_w32(b + 3u + 4u * sub);
   v[0] = (vec4(lb_lo4(q0)) - 8.0) * d;
@@ -254,9 +293,15 @@ vec4 lb_q5 (uvec4 nibbles, uint qh, uint j0)
 /* f16 d | u32 qh | 16 bytes of nibbles; value (q - 16) * d. */
 void lb_dequant_unit (uint b, uint sub, out vec4 v[LB_UNIT_VECS])
 {
-  float d = lb_f16(b);
-  uint qh = lb_w32(b + 1u);
-  uint q0 = lb_w32(b + 3u + 4u * sub), q1 = lb_w32(b + 5u + 4u * sub);
+  /* d and qh (bytes 0..5) lie in the two aligned words from the block's
+   * start rounded down to 4: d is the low or high half of the first, qh
+   * straddles both or is the second. */
+  uint a = 2u * b, i = a >> 2u, odd = a & 2u;
+  uint h0 = w32_data[i], h1 = w32_data[i + 1u];
+  float d = unpackHalf2x16(odd != 0u ? h0 >> 16 : h0).x;
+  uint qh = odd != 0u ? h1 : (h0 >> 16) | (h1 << 16);
+  uvec2 q = lb_u64_at(a + 6u + 8u * sub);
+  uint q0 = q.x, q1 = q.y;
   uint j = 8u * sub;
   v[0] = (lb_q5(lb_lo4(q0), qh, j) - 16.0) * d;
   v[1] = (lb_q5(lb_lo4(q1), qh, j + 4u) - 16.0) * d;
@@ -285,9 +330,9 @@ uint lb_unit_offset (uint sub, uint k) { return 8u * sub + 4u * (k & 1u) + 16u *
 void lb_dequant_unit (uint b, uint sub, out vec4 v[LB_UNIT_VECS])
 {
   float d = lb_f16(b);
-  uint q = b + 1u + 8u * sub;
+  uvec4 q = lb_u128_at(2u * (b + 1u + 8u * sub));
   [[unroll]] for (uint k = 0u; k < 4u; k++)
-    v[k] = lb_sbytes(lb_w32(q + 2u * k)) * d;
+    v[k] = lb_sbytes(q[k]) * d;
 }
 uint lb_unit_offset (uint sub, uint k) { return 16u * sub + 4u * k; }
 
@@ -333,7 +378,8 @@ void lb_dequant_unit (uint b, uint sub, out vec4 v[LB_UNIT_VECS])
   float d = lb_f16(b + 54u);
   uint q = lb_w32(b + 16u + 16u * n + (k0 >> 1));
   uint hm = lb_w32(b + (k0 >> 1));
-  uint p0 = lb_w32(b + 48u), p1 = lb_w32(b + 50u), p2 = lb_w32(b + 52u);
+  uvec3 p = lb_u96_at(2u * (b + 48u));
+  uint p0 = p.x, p1 = p.y, p2 = p.z;
   [[unroll]] for (uint j = 0u; j < 4u; j++) {
     uint m = 1u << (4u * n + j);
     uvec4 vals = (uvec4(q) >> (LB_BYTE_SHIFTS + 2u * j)) & 3u;
@@ -407,14 +453,16 @@ void lb_dequant_unit (uint b, uint sub, out vec4 v[LB_UNIT_VECS])
 {
   uint n = sub >> 2, l0 = 8u * (sub & 3u);
   float d = lb_f16(b + 104u);
-  uint a = b + 32u * n + (l0 >> 1);
-  uint ql[4] = uint[4](lb_w32(a), lb_w32(a + 2u), lb_w32(a + 16u), lb_w32(a + 18u));
-  uint hw = b + 64u + 16u * n + (l0 >> 1);
-  uint qh[2] = uint[2](lb_w32(hw), lb_w32(hw + 2u));
+  uint a = 2u * (b + 32u * n + (l0 >> 1));
+  uvec2 ql_lo = lb_u64_at(a), ql_hi = lb_u64_at(a + 32u);
+  uint ql[4] = uint[4](ql_lo.x, ql_lo.y, ql_hi.x, ql_hi.y);
+  uvec2 qh2 = lb_u64_at(2u * (b + 64u + 16u * n + (l0 >> 1)));
+  uint qh[2] = uint[2](qh2.x, qh2.y);
   uint si = 8u * n + (l0 >> 4);   /* scale byte index, even or odd */
-  uint sw = b + 96u + (si >> 1);  /* its 16-bit word; +1, +2, +3 for g = 1..3 */
+  /* Scale bytes si, si + 2, si + 4, si + 6: the 8 bytes from si's 16-bit word. */
+  uvec2 sc = lb_u64_at(2u * (b + 96u + (si >> 1)));
   [[unroll]] for (uint g = 0u; g < 4u; g++) {
-    uint sbyte = (uint(w_data[sw + g]) >> (8u * (si & 1u))) & 0xffu;
+    uint sbyte = lb_byte(g < 2u ? sc.x : sc.y, 2u * (g & 1u) + (si & 1u));
     float scale = d * float(int(sbyte << 24) >> 24);
     [[unroll]] for (uint hh = 0u; hh < 2u; hh++) {
       uint lowq = ql[2u * (g & 1u) + hh];

@@ -138,19 +138,26 @@ record_rmsnorm (Bench *b, const guint32 *s, GError **error)
                                                      .eps = 1e-6f }, error);
 }
 
-/* s: tokens, heads, head_dim: the q norm fused with rope, in place. */
+/* s: tokens, heads, kv heads, head_dim, capacity: the q/k norms fused with
+ * rope and the K/V cache stores (the attention prologue). */
 static gboolean
-record_rmsnorm_rope (Bench *b, const guint32 *s, GError **error)
+record_attention_prologue (Bench *b, const guint32 *s, GError **error)
 {
-  gsize rows = (gsize) s[0] * s[1], n = rows * s[2];
-  LbVkBuffer *x = bench_floats (b, n, -1, 1, error), *w = x ? bench_floats (b, s[2], 0, 2, error) : NULL;
+  gsize n_q = (gsize) s[0] * s[1] * s[3], n_kv = (gsize) s[0] * s[2] * s[3], n_cache = (gsize) s[2] * s[4] * s[3];
+  LbVkBuffer *q = bench_floats (b, n_q, -1, 1, error), *kv = q ? bench_floats (b, 2 * n_kv, -1, 1, error) : NULL;
+  LbVkBuffer *w = kv ? bench_floats (b, s[3], 0, 2, error) : NULL;
   LbVkBuffer *pos = w ? bench_positions (b, s[0], error) : NULL;
+  LbVkBuffer *cache_k = pos ? bench_buffer (b, n_cache * 2, error) : NULL;
+  LbVkBuffer *cache_v = cache_k ? bench_buffer (b, n_cache * 2, error) : NULL;
+  LbVkBuffer *slots = cache_v ? bench_buffer (b, (gsize) s[4] * 4, error) : NULL;
 
-  b->bytes = n * 8.0;
-  return pos != NULL
-         && lb_vk_rmsnorm (b->cmds, &(LbVkRmsNorm) {
-              .x = lb_vk_bind (x), .weight = lb_vk_bind (w), .y = lb_vk_bind (x), .n_rows = rows,
-              .n_cols = s[2], .eps = 1e-6f, .rope = TRUE, .positions = lb_vk_bind (pos), .rope_heads = s[1],
+  b->bytes = n_q * 8.0 + n_kv * 8.0 + n_kv * 4.0;
+  return slots != NULL
+         && lb_vk_attention_prologue (b->cmds, &(LbVkAttentionPrologue) {
+              .q = lb_vk_bind (q), .kv = lb_vk_bind (kv), .v_offset = (guint32) n_kv, .q_norm = lb_vk_bind (w),
+              .k_norm = lb_vk_bind (w), .positions = lb_vk_bind (pos), .cache_k = lb_vk_bind (cache_k),
+              .cache_v = lb_vk_bind (cache_v), .slot_positions = lb_vk_bind (slots), .n_tok = s[0],
+              .n_heads = s[1], .n_kv_heads = s[2], .head_dim = s[3], .capacity = s[4], .eps = 1e-6f,
               .rope_base = 1e6f, .rope_scale_factor = 8 }, error);
 }
 
@@ -347,8 +354,8 @@ record_patch_embed (Bench *b, const guint32 *s, GError **error)
 static const BenchCase cases[] = {
   { "rmsnorm", "1x2560", record_rmsnorm, { 1, 2560 }, TRUE },
   { "rmsnorm", "512x2560", record_rmsnorm, { 512, 2560 } },
-  { "rmsnorm+rope", "q 1x8x256", record_rmsnorm_rope, { 1, 8, 256 }, TRUE },
-  { "rmsnorm+rope", "q 512x8x256", record_rmsnorm_rope, { 512, 8, 256 } },
+  { "rmsnorm+rope+kv_store", "1x(8+4+4)x256 of 4096", record_attention_prologue, { 1, 8, 4, 256, 4096 }, TRUE },
+  { "rmsnorm+rope+kv_store", "512x(8+4+4)x256 of 4096", record_attention_prologue, { 512, 8, 4, 256, 4096 } },
   { "add_rmsnorm", "1x2560", record_add_rmsnorm, { 1, 2560 }, TRUE },
   { "add_rmsnorm", "512x2560", record_add_rmsnorm, { 512, 2560 } },
   { "layernorm", "4096x1152", record_layernorm, { 4096, 1152 } },
@@ -360,14 +367,16 @@ static const BenchCase cases[] = {
   { "scale", "1x2560", record_elementwise, { 1, 2560, LB_VK_SCALE }, TRUE },
   { "convert_f32_f16", "512x1024", record_convert, { 512, 1024 } },
   { "rope", "512x8x256", record_rope, { 512, 8, 256 } },
-  { "kv_store", "1x4x256 of 4096", record_kv_store, { 1, 4, 256, 4096 }, TRUE },
+  { "kv_store", "1x4x256 of 4096", record_kv_store, { 1, 4, 256, 4096 } },
   { "kv_store", "512x4x256 of 4096", record_kv_store, { 512, 4, 256, 4096 } },
   { "attention", "decode 1 of 1024, 8/4x256", record_attention, { 1, 1024, 8, 4, 256, 1 }, TRUE },
   { "attention", "decode 1 of 4096, 8/4x256", record_attention, { 1, 4096, 8, 4, 256, 1 }, TRUE },
   { "attention", "prefill 512 of 512, 8/4x256", record_attention, { 512, 512, 8, 4, 256, 1 } },
   { "attention", "vision 4096 of 4096, 16x72", record_attention, { 4096, 4096, 16, 16, 72, 0 } },
   { "argmax", "262144", record_top_k, { 262144, 1 }, TRUE },
+  { "top_k", "8 of 262144", record_top_k, { 262144, 8 }, TRUE },
   { "top_k", "64 of 262144", record_top_k, { 262144, 64 }, TRUE },
+  { "top_k", "256 of 262144", record_top_k, { 262144, 256 }, TRUE },
   { "avg_pool", "64x64x1152 by 4", record_avg_pool, { 64, 1152, 4 } },
   { "patch_embed", "896 px by 14 to 1152, F16", record_patch_embed, { 896, 14, 1152 } },
 };
@@ -449,7 +458,7 @@ matches_filter (const char *kernel)
 static gboolean
 add_matmul_rows (LbVkContext *ctx, guint repeats, GArray *rows, GError **error)
 {
-  static const char *const kernels[] = { "matvec", "matvec qkv", "matmul", "get_rows" };
+  static const char *const kernels[] = { "matvec", "matvec qkv", "matvec gelu", "matmul", "matmul coopmat", "matmul gelu", "get_rows" };
   g_autoptr(GPtrArray) wanted = g_ptr_array_new ();
   g_autofree char *list = NULL;
   LbVkMatmulBenchOptions options = { .repeats = repeats };

@@ -18,10 +18,11 @@
  * - occlusion: for each cell of an N × N grid (8 by default) of the
  *   model-input square, the answer's log-probability with the whole image
  *   minus with that cell hidden (filled with the encoder's mean grey), in
- *   nats; null for cells that show no image (padding). With --backend ref
- *   the log-probabilities are exact (the plain-C reference, directly);
- *   on the Vulkan engine they are over the top 256 logits of each step
- *   (src/regions/answer-scorer.h), which "scoring" says.
+ *   nats; null for cells that show no image (padding). The
+ *   log-probabilities are exact (the log-softmax over the whole
+ *   vocabulary): with --backend ref from the plain-C reference directly,
+ *   on the Vulkan engine reduced on the GPU (src/regions/answer-scorer.h);
+ *   "scoring" says so ("exact"; "top-K logits" for an approximation).
  * - --sentence K restricts either map to the K-th sentence of the answer
  *   (0-based; src/regions/sentences.h).
  * - --json prints one object: {"method", "grid": N, "values": [[…] × N]
@@ -376,8 +377,8 @@ check_options (Method *method, LbEngineBackend *backend, int *status)
   return FALSE;
 }
 
-/* The occlusion scorer: the reference directly (exact) when the engine
- * runs on it, else the engine (top-256 log-probabilities). */
+/* The occlusion scorer: the reference directly when the engine runs on
+ * it, else the engine; both exact ("scoring": "exact" in the JSON). */
 typedef struct {
   LbGguf *text_file;
   LbGguf *vision_file;

@@ -4,8 +4,11 @@
  * reference): load a model, encode an image, and run positions through a
  * session's context, returning only what the sampler needs from the
  * logits (a few candidates, never the whole vocabulary when it can be
- * avoided). The engine itself (engine.c) does the rest: jobs, events,
- * conversations, history, sampling from the candidates.
+ * avoided) and, for a forced answer, one log-probability per position.
+ * The engine itself does the rest: jobs and the worker (engine.c,
+ * engine-worker.c), events (engine-events.c), conversations and history
+ * (engine-session.c, engine-ask.c), sampling from the candidates
+ * (engine-sampling.c).
  *
  * Threading: every function here runs on the engine's worker thread.
  */
@@ -51,6 +54,10 @@ typedef struct {
   guint attention_n;
   const guint *layers;
   guint n_layers;
+  /* Also the log-probability of logprob_token under these logits: the
+   * log-softmax over the whole vocabulary, after the soft cap. */
+  gboolean logprob;
+  gint32 logprob_token;
 } LbBackendOutputRequest;
 
 typedef struct {
@@ -59,6 +66,7 @@ typedef struct {
   gint32 *candidate_ids;        /* [n_candidates], owned by the result */
   float *candidate_logits;      /* [n_candidates] */
   float *attention;             /* [attention_n] or NULL */
+  float logprob;                /* with request->logprob */
 } LbBackendOutput;
 
 void lb_backend_output_clear (LbBackendOutput *output);
@@ -107,6 +115,16 @@ typedef struct {
    * step (one submit on the Vulkan backend). */
   gboolean (*decode) (LbBackendState *state, gint32 token, const LbBackendOutputRequest *request,
                       LbBackendOutput *output, GError **error);
+  /* Teacher forcing in one prefill: appends n text positions like
+   * prefill_tokens and scores the last n_targets of them (1 <= n_targets
+   * <= n): logprobs[j] = log p(targets[j]) under the logits of position
+   * n - n_targets + j of this call (what output would report there with
+   * logprob set); no other position's logits are computed. Afterwards the
+   * logits of the last position need not be available. May be NULL: the
+   * engine then decodes step by step. */
+  gboolean (*prefill_scored) (LbBackendState *state, const gint32 *tokens, guint n,
+                              const gint32 *targets, guint n_targets, float *logprobs,
+                              GCancellable *cancellable, GError **error);
 } LbBackend;
 
 extern const LbBackend lb_backend_ref;
@@ -117,6 +135,10 @@ extern const LbBackend lb_backend_vulkan;
 /* The top candidates of a host logits vector into output (ties: lower id). */
 void lb_backend_output_from_logits (const float *logits, guint n_vocab,
                                     const LbBackendOutputRequest *request, LbBackendOutput *output);
+
+/* log p(target) under host logits [n_vocab] (already soft-capped): the
+ * log-softmax over all of them, summed in double. */
+float lb_backend_logprob_from_logits (const float *logits, guint n_vocab, gint32 target);
 
 /* Whether the cancellable (may be NULL) fired; sets G_IO_ERROR_CANCELLED. */
 gboolean lb_backend_check_cancel (GCancellable *cancellable, GError **error);

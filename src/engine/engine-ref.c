@@ -11,6 +11,7 @@
 
 #include "config.h"
 
+#include <math.h>
 #include <string.h>
 
 #include "engine/engine-backend.h"
@@ -65,6 +66,19 @@ lb_backend_output_from_logits (const float *logits, guint n_vocab,
       output->candidate_logits = g_new (float, k);
       lb_logits_top_k (logits, n_vocab, k, output->candidate_ids, output->candidate_logits);
     }
+}
+
+float
+lb_backend_logprob_from_logits (const float *logits, guint n_vocab, gint32 target)
+{
+  double max = -INFINITY, sum = 0.0;
+
+  g_return_val_if_fail (target >= 0 && (guint) target < n_vocab, NAN);
+  for (guint i = 0; i < n_vocab; i++)
+    max = MAX (max, logits[i]);
+  for (guint i = 0; i < n_vocab; i++)
+    sum += exp (logits[i] - max);
+  return (float) (logits[target] - (max + log (sum)));
 }
 
 static LbBackendModel *
@@ -224,6 +238,9 @@ ref_output (LbBackendState *state, const LbBackendOutputRequest *request, LbBack
   const LbTextConfig *c = lb_ref_text_config (state->ref);
 
   lb_backend_output_from_logits (lb_ref_text_logits (state->ref), c->n_vocab, request, output);
+  if (request->logprob)
+    output->logprob = lb_backend_logprob_from_logits (lb_ref_text_logits (state->ref), c->n_vocab,
+                                                      request->logprob_token);
   if (request->attention_n > 0)
     {
       output->attention = g_new (float, request->attention_n);
@@ -242,6 +259,34 @@ ref_decode (LbBackendState *state, gint32 token, const LbBackendOutputRequest *r
   return ref_output (state, request, output, error);
 }
 
+/* src/ref computes the logits of the last position of a call only: the
+ * scored positions run one at a time (the same arithmetic as decoding). */
+static gboolean
+ref_prefill_scored (LbBackendState *state, const gint32 *tokens, guint n, const gint32 *targets,
+                    guint n_targets, float *logprobs, GCancellable *cancellable, GError **error)
+{
+  const LbTextConfig *c = lb_ref_text_config (state->ref);
+  guint first = n - n_targets;
+
+  g_return_val_if_fail (n_targets >= 1 && n_targets <= n, FALSE);
+  if (!ref_prefill_tokens (state, tokens, first + 1, cancellable, error))
+    return FALSE;
+  for (guint j = 0; j < n_targets; j++)
+    {
+      const float *logits;
+      if (j > 0)
+        {
+          if (lb_backend_check_cancel (cancellable, error))
+            return FALSE;
+          if (lb_ref_text_forward_tokens (state->ref, tokens + first + j, 1, error) == NULL)
+            return FALSE;
+        }
+      logits = lb_ref_text_logits (state->ref);
+      logprobs[j] = lb_backend_logprob_from_logits (logits, c->n_vocab, targets[j]);
+    }
+  return TRUE;
+}
+
 const LbBackend lb_backend_ref = {
   .name = "ref",
   .load = ref_load,
@@ -257,4 +302,5 @@ const LbBackend lb_backend_ref = {
   .prefill_image = ref_prefill_image,
   .output = ref_output,
   .decode = ref_decode,
+  .prefill_scored = ref_prefill_scored,
 };

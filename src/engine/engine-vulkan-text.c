@@ -8,14 +8,14 @@
  *
  * Per layer (h = rmsnorm(x) * attn_norm on entry):
  *   q,k,v = Wq h, Wk h, Wv h                    one dispatch when the types agree
- *   q = rope(rmsnorm_head(q) * q_norm)           one dispatch (norm + rope fused)
- *   k = rope(rmsnorm_head(k) * k_norm)           one dispatch
+ *   q = rope(rmsnorm_head(q) * q_norm)           one dispatch for these three lines
+ *   k = rope(rmsnorm_head(k) * k_norm)             (the attention prologue)
  *   K, V caches ← k, v (F16, slot = position mod capacity)
  *   attn = attention(q, K, V)                    flash-style, masks by position
  *   o = Wo attn
  *   x += rmsnorm(o) * post_attention_norm; h = rmsnorm(x) * ffn_norm        fused
- *   g,u = Wgate h, Wup h                         one dispatch
- *   g = gelu(g) * u
+ *   g = gelu(Wgate h) * Wup h                    one dispatch when the types agree (the
+ *                                                matmul's GELU_MUL epilogue), else two
  *   o = Wdown g
  *   x += rmsnorm(o) * post_ffw_norm; h = rmsnorm(x) * next attn_norm        fused
  * and after the last layer (whose "next" norm is output_norm) the logits of
@@ -158,10 +158,6 @@ lb_vk_text_record (LbBackendModel *m, LbBackendState *s, LbVkCommands *cmds, con
       LbVkBinding cache_k = lb_vk_bind_range (kv->buffer, 0, (VkDeviceSize) KV * cap * D * 2);
       LbVkBinding cache_v = lb_vk_bind_range (kv->buffer, kv->v_offset, (VkDeviceSize) KV * cap * D * 2);
       LbVkBinding slots = lb_vk_bind_range (kv->buffer, kv->slots_offset, (VkDeviceSize) cap * 4);
-      /* V's store writes its own copy of the slot positions, so the two
-       * stores do not depend on each other. */
-      LbVkBinding slots_v = lb_vk_bind_range (kv->buffer, kv->slots_offset + vk_align ((VkDeviceSize) cap * 4, m->align),
-                                              (VkDeviceSize) cap * 4);
       gint32 capture_index = m->capture_index[l];
       gboolean capture = pass->span_n > 0 && capture_index >= 0;
       MatmulTarget qkv_targets[3] = {
@@ -173,25 +169,22 @@ lb_vk_text_record (LbBackendModel *m, LbBackendState *s, LbVkCommands *cmds, con
         { &L->gate, gate, F, NULL },
         { &L->up, up, F, NULL },
       };
-      LbVkRmsNorm q_norm = {
-        .x = q, .weight = vk_tensor_bind (&L->q_norm), .y = q,
-        .n_rows = n * H, .n_cols = D, .eps = c->rms_eps,
-        .rope = TRUE, .positions = positions, .rope_heads = H,
-        .rope_base = rope_base, .rope_scale_factor = rope_scale,
+      /* gate = gelu(Wgate h) * Wup h; up is scratch. */
+      LbVkMatmul gate_up = {
+        .type = L->gate.type, .cols = E, .n = n, .x = h, .n_parts = 2,
+        .parts = { { .weight = vk_tensor_bind (&L->gate), .rows = F, .out = gate },
+                   { .weight = vk_tensor_bind (&L->up), .rows = F, .out = up } },
+        .epilogue = LB_VK_MATMUL_GELU_MUL,
       };
-      LbVkRmsNorm k_norm = {
-        .x = k, .weight = vk_tensor_bind (&L->k_norm), .y = k,
-        .n_rows = n * KV, .n_cols = D, .eps = c->rms_eps,
-        .rope = TRUE, .positions = positions, .rope_heads = KV,
-        .rope_base = rope_base, .rope_scale_factor = rope_scale,
-      };
-      LbVkKvStore store_k = {
-        .src = k, .positions = positions, .cache = cache_k, .slot_positions = slots,
-        .n_tok = n, .n_kv_heads = KV, .head_dim = D, .capacity = cap,
-      };
-      LbVkKvStore store_v = {
-        .src = v, .positions = positions, .cache = cache_v, .slot_positions = slots_v,
-        .n_tok = n, .n_kv_heads = KV, .head_dim = D, .capacity = cap,
+      /* q, k norms + rope and the K/V cache stores: one dispatch. */
+      LbVkAttentionPrologue prologue = {
+        .q = q,
+        .kv = lb_vk_bind_range (t->qkv, t->k_offset, t->v_offset - t->k_offset + (VkDeviceSize) n * KV * D * 4),
+        .v_offset = (guint32) ((t->v_offset - t->k_offset) / 4),
+        .q_norm = vk_tensor_bind (&L->q_norm), .k_norm = vk_tensor_bind (&L->k_norm),
+        .positions = positions, .cache_k = cache_k, .cache_v = cache_v, .slot_positions = slots,
+        .n_tok = n, .n_heads = H, .n_kv_heads = KV, .head_dim = D, .capacity = cap,
+        .eps = c->rms_eps, .rope_base = rope_base, .rope_scale_factor = rope_scale,
       };
       LbVkAttention attention = {
         .q = q, .k = cache_k, .v = cache_v, .key_positions = slots, .query_info = query_info,
@@ -227,12 +220,8 @@ lb_vk_text_record (LbBackendModel *m, LbBackendState *s, LbVkCommands *cmds, con
 
       if (!vk_phase (m, cmds, "qkv") ||
           !lb_vk_matmul_targets (cmds, h, n, E, qkv_targets, 3, error) ||
-          !vk_phase (m, cmds, "qknorm") ||
-          !lb_vk_rmsnorm (cmds, &q_norm, error) ||
-          !lb_vk_rmsnorm (cmds, &k_norm, error) ||
-          !vk_phase (m, cmds, "store") ||
-          !lb_vk_kv_store (cmds, &store_k, error) ||
-          !lb_vk_kv_store (cmds, &store_v, error) ||
+          !vk_phase (m, cmds, "prologue") ||
+          !lb_vk_attention_prologue (cmds, &prologue, error) ||
           !vk_phase (m, cmds, "attention") ||
           !lb_vk_attention (cmds, &attention, error) ||
           !vk_phase (m, cmds, "o") ||
@@ -240,9 +229,10 @@ lb_vk_text_record (LbBackendModel *m, LbBackendState *s, LbVkCommands *cmds, con
           !vk_phase (m, cmds, "norm") ||
           !lb_vk_add_rmsnorm (cmds, &post_attention, error) ||
           !vk_phase (m, cmds, "gateup") ||
-          !lb_vk_matmul_targets (cmds, h, n, E, ffn_targets, 2, error) ||
-          !vk_phase (m, cmds, "gelu") ||
-          !lb_vk_elementwise (cmds, &gelu, error) ||
+          !(L->gate.type == L->up.type
+              ? lb_vk_matmul (cmds, &gate_up, error)
+              : (lb_vk_matmul_targets (cmds, h, n, E, ffn_targets, 2, error) && vk_phase (m, cmds, "gelu")
+                 && lb_vk_elementwise (cmds, &gelu, error))) ||
           !vk_phase (m, cmds, "down") ||
           !lb_vk_matmul_simple (cmds, L->down.type, vk_tensor_bind (&L->down), E, F, gate, n, o, error) ||
           !vk_phase (m, cmds, "norm") ||
@@ -273,7 +263,13 @@ lb_vk_text_record (LbBackendModel *m, LbBackendState *s, LbVkCommands *cmds, con
         return FALSE;
       if (pass->n_candidates > 0 && !lb_vk_text_record_candidates (m, cmds, pass->n_candidates, error))
         return FALSE;
+      if (pass->logprob && !lb_vk_text_record_logprob (m, cmds, error))
+        return FALSE;
     }
+  /* Teacher forcing: the scored rows' logits, a chunk at a time. */
+  if (pass->score_n > 0 && pass->layer_end == c->n_layer &&
+      !lb_vk_text_record_scored (m, cmds, pass->score_row, pass->score_n, error))
+    return FALSE;
   return TRUE;
 }
 

@@ -6,6 +6,7 @@
  *                                                 im2col on the host and a matrix product)
  *   per block:  h = LN1 x;  q,k,v = W h + b;  K,V → F16;  a = attention(q, K, V) (both ways)
  *               x += Wo a + bo;  h = LN2 x;  u = gelu(Wup h + bup);  x += Wdown u + bdown
+ *               (the gelu is the up projection's epilogue: no pass of its own)
  *   x = LN_post x
  *   pooled = average k×k over the G×G grid       [T][VE], all on the device
  *   out = (rmsnorm(pooled) * soft_emb_norm) · projection     [T][E]
@@ -71,7 +72,12 @@ lb_vk_vision_record_block (LbBackendModel *m, LbVkCommands *cmds, const VkVision
     { &L->v, val, VE, &L->v_b },
   };
   MatmulTarget o_target = { &L->o, h, VE, &L->o_b };
-  MatmulTarget up_target = { &L->up, up, VF, &L->up_b };
+  LbVkMatmul up_gelu = {
+    .type = L->up.type, .cols = VE, .n = N, .x = h, .n_parts = 1,
+    .parts = { { .weight = vk_tensor_bind (&L->up), .rows = L->up.rows, .out = up, .out_stride = VF,
+                 .bias = vk_tensor_bind (&L->up_b) } },
+    .epilogue = LB_VK_MATMUL_GELU,
+  };
   MatmulTarget down_target = { &L->down, h, VE, &L->down_b };
   LbVkLayerNorm ln1 = {
     .x = x, .weight = vk_tensor_bind (&L->ln1_w), .bias = vk_tensor_bind (&L->ln1_b), .y = h,
@@ -93,7 +99,6 @@ lb_vk_vision_record_block (LbBackendModel *m, LbVkCommands *cmds, const VkVision
     .scale = 1.0f / sqrtf ((float) HD), .causal = FALSE,
   };
   LbVkElementwise add = { .op = LB_VK_ADD, .a = x, .b = h, .y = x, .n_rows = N, .n_cols = VE };
-  LbVkElementwise gelu = { .op = LB_VK_GELU, .a = up, .y = up, .n_rows = N, .n_cols = VF };
 
   ln2.weight = vk_tensor_bind (&L->ln2_w);
   ln2.bias = vk_tensor_bind (&L->ln2_b);
@@ -110,8 +115,7 @@ lb_vk_vision_record_block (LbBackendModel *m, LbVkCommands *cmds, const VkVision
          lb_vk_matmul_targets (cmds, attn, N, VE, &o_target, 1, error) &&
          lb_vk_elementwise (cmds, &add, error) &&
          lb_vk_layernorm (cmds, &ln2, error) &&
-         lb_vk_matmul_targets (cmds, h, N, VE, &up_target, 1, error) &&
-         lb_vk_elementwise (cmds, &gelu, error) &&
+         lb_vk_matmul (cmds, &up_gelu, error) &&
          lb_vk_matmul_targets (cmds, up, N, VF, &down_target, 1, error) &&
          lb_vk_elementwise (cmds, &add, error);
 }

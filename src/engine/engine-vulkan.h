@@ -1,9 +1,11 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later
  *
  * The Vulkan backend's internals, shared by its files:
- *   engine-vulkan.c         loading (memory check, upload), sessions, decode, the vtable
+ *   engine-vulkan.c         sessions (KV caches), images, prefill, outputs, decode, the vtable
+ *   engine-vulkan-load.c    loading: the weights' layout, memory check, upload, scratch, warm-up
  *   engine-vulkan-text.c    recording the Gemma 3 text layers and the logits
  *   engine-vulkan-vision.c  the SigLIP encoder and the projector
+ *   engine-vulkan-logprob.c log-probabilities of forced tokens on the device
  *   engine-self-test.c      the load-time check against the CPU reference
  *
  * Shapes: E = embedding width, H/KV = query/key-value heads, D = head
@@ -78,6 +80,12 @@ typedef struct {
   LbVkBuffer *capture;        /* [n_capture][B][H][T] f32 attention weights, host-visible */
   LbVkBuffer *inputs;         /* host-visible: ids [B] u32, positions [B] i32, query_info [B][2] i32 */
   VkDeviceSize positions_offset, query_info_offset;
+  /* Log-probabilities (engine-vulkan-logprob.c), LR = logprob_rows: */
+  LbVkBuffer *logprob_io;     /* host-visible: targets [B] u32 at 0, log-probabilities [B] f32 at logprob_out_offset */
+  VkDeviceSize logprob_out_offset;
+  LbVkBuffer *logprob_h;      /* [LR][E] the scored rows of h */
+  LbVkBuffer *logprob_logits; /* [LR][V] f32 their logits */
+  LbVkBuffer *logprob_scratch;/* the logsumexp partials */
 } VkTextScratch;
 
 typedef struct {
@@ -106,6 +114,7 @@ struct _LbBackendModel {
   guint32 context_length;     /* C */
   guint32 batch;              /* B */
   guint32 prefill_batch;      /* positions per prefill submit (<= B) */
+  guint32 logprob_rows;       /* LR: scored rows whose logits are computed at once */
   guint32 ring;               /* R */
   guint32 n_capture_layers;   /* global layers: where attention is captured */
   guint32 *capture_layers;
@@ -165,6 +174,7 @@ struct _LbBackendState {
   gboolean decode_capture;
   guint32 decode_image_first, decode_image_n;
   guint32 decode_candidates;
+  gboolean decode_logprob;
   guint32 candidates;         /* how many the last run left in the sample buffer */
   /* Attention weights of the last position are in the capture buffer at
    * this query row (prefill) or row 0 (decode); -1: none. */
@@ -187,10 +197,49 @@ typedef struct {
   /* After the logits: the top n_candidates into the sample buffer (0: none;
    * the decode step records max (1, wanted)). */
   guint32 n_candidates;
+  /* After the logits: the log-probability of the token in the logprob
+   * buffer's target slot 0 into its result slot 0. */
+  gboolean logprob;
+  /* Teacher forcing: after the last layer, log-probabilities under the
+   * logits of rows [score_row, score_row + score_n) of this batch, row
+   * score_row + j with the target and result slot j of the logprob
+   * buffer (no other logits needed); score_n = 0: none. */
+  guint32 score_row, score_n;
 } VkTextPass;
 
 /* Records the top k (1: the argmax) of the logits into the sample buffer. */
 gboolean lb_vk_text_record_candidates (LbBackendModel *m, LbVkCommands *cmds, guint32 k, GError **error);
+
+/* Log-probabilities on the device (engine-vulkan-logprob.c). */
+/* LR for a vocabulary: up to 32 rows, their logits at most 64 MB. */
+guint32 lb_vk_logprob_rows (guint32 n_vocab);
+/* The last row's logits (the logits buffer) and target slot 0 → result slot 0. */
+gboolean lb_vk_text_record_logprob (LbBackendModel *m, LbVkCommands *cmds, GError **error);
+/* VkTextPass.score_row/score_n: h rows → logits in chunks of LR → results. */
+gboolean lb_vk_text_record_scored (LbBackendModel *m, LbVkCommands *cmds, guint32 row, guint32 n,
+                                   GError **error);
+/* Builds the pipelines of both at load (warm-up). */
+gboolean lb_vk_logprob_warm_up (LbBackendModel *m, GError **error);
+/* LbBackend.prefill_scored. */
+gboolean lb_vk_prefill_scored (LbBackendState *s, const gint32 *tokens, guint n, const gint32 *targets,
+                               guint n_targets, float *logprobs, GCancellable *cancellable, GError **error);
+
+/* Shared by the backend's files (engine-vulkan.c). */
+void lb_vk_engine_map_error (GError **error);
+/* The numbers of candidates the GPU reduces the logits to (the decode step
+ * and the warm-up record one of each). */
+extern const guint32 lb_vk_candidate_counts[4];
+/* LbBackend.new_state and .free_state (the warm-up uses them too). */
+LbBackendState *lb_vk_engine_new_state (LbBackendModel *m, guint capacity, GError **error);
+void lb_vk_engine_free_state (LbBackendState *s);
+/* Runs n positions (inputs written) through all layers, in a few submits
+ * so that a cancel is seen between groups of layers; logits: those of the
+ * last row after the last layer; score_row/score_n: see VkTextPass. */
+gboolean lb_vk_engine_run_positions (LbBackendState *s, guint32 n, gboolean embed, guint32 span_first,
+                                     guint32 span_n, gboolean logits, guint32 score_row, guint32 score_n,
+                                     GCancellable *cancellable, GError **error);
+gboolean lb_vk_engine_check_room (LbBackendState *s, guint32 n, GError **error);
+void lb_vk_engine_advance (LbBackendState *s, guint32 n);
 
 /* One product of a group that reads the same activations. */
 typedef struct {
@@ -234,6 +283,10 @@ vk_phase (LbBackendModel *m, LbVkCommands *cmds, const char *name)
     lb_vk_commands_phase (cmds, name);
   return TRUE;
 }
+
+/* LbBackend.load and .free_model (engine-vulkan-load.c). */
+LbBackendModel *lb_vk_engine_load (const LbBackendLoadArgs *args, LbEngineModelInfo *info, GError **error);
+void lb_vk_engine_free_model (LbBackendModel *m);
 
 /* Allocation helpers (engine-vulkan.c). */
 LbVkBuffer *lb_vk_engine_buffer (LbBackendModel *m, LbVkMemoryKind kind, VkDeviceSize size,

@@ -281,6 +281,15 @@ typedef struct {
    * forced tokens. The answer stays in the context like a generated one. */
   const gint32 *forced_tokens;
   guint n_forced_tokens;
+  /* With forced tokens: each step also reports the exact log-probability
+   * of its forced token (LbTokenBatch.logprobs), the log-softmax over the
+   * whole vocabulary of the logits the top logits come from (after the
+   * final soft-capping), reduced on the device (one float per step leaves
+   * it). Without capture_attention and n_top_logits, the answer runs with
+   * the prompt as one prefill instead of one decode step per token
+   * (several times faster; the same token batches, and the same context
+   * afterwards). LB_ENGINE_ERROR_INVALID without forced tokens. */
+  gboolean forced_logprobs;
 } LbAskRequest;
 
 /* Zeroes the request, greedy sampling, stop_at_end_of_turn = TRUE. */
@@ -321,6 +330,9 @@ typedef struct {
   /* With n_top_logits: top[i * n_top + r], best first. NULL otherwise. */
   guint n_top;
   const LbTokenLogit *top;  /* [n_tokens][n_top] or NULL */
+  /* With forced_logprobs: logprobs[i] = log p(ids[i] | everything before
+   * it), in nats, over the whole vocabulary. NULL otherwise. */
+  const float *logprobs;    /* [n_tokens] or NULL */
 } LbTokenBatch;
 
 typedef void (*LbTokenBatchFunc) (LbSession *session, const LbTokenBatch *batch,

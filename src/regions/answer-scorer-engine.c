@@ -1,9 +1,10 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later
  *
  * The answer scorer on the engine's public API (answer-scorer.h): one ask
- * per score, the answer teacher-forced (LbAskRequest.forced_tokens), the
- * top logits and the attention of every step read from the token
- * batches. Runs on the main thread; the engine computes on its worker.
+ * per score, the answer teacher-forced (LbAskRequest.forced_tokens) with
+ * its exact log-probabilities (forced_logprobs), those and the attention
+ * of every step read from the token batches. Runs on the main thread; the
+ * engine computes on its worker.
  */
 #define G_LOG_DOMAIN "lightbox-regions"
 
@@ -17,7 +18,6 @@
 typedef struct {
   LbEngine *engine;
   LbSession *session;
-  guint n_top;          /* logits per step: min (LB_SAMPLING_MAX_CANDIDATES, vocabulary) */
 } EngineScorer;
 
 static void
@@ -41,8 +41,6 @@ typedef struct {
   GCancellable *ask_cancellable;
   gulong cancel_id;
   GError *error;           /* from the token callback */
-  gint32 top_ids[LB_SAMPLING_MAX_CANDIDATES];     /* one step's top logits, split */
-  float top_logits[LB_SAMPLING_MAX_CANDIDATES];
 } Op;
 
 static void
@@ -91,25 +89,20 @@ on_tokens (LbSession *session, const LbTokenBatch *batch, gpointer data)
       if (j >= op->n_needed || j != op->next)
         break;
       /* The step's logits were computed before its token was chosen, so
-       * they score the answer's token j. */
+       * its log-probability is the answer's token j's. */
       if (batch->ids[i] != answer[j])
         {
           fail (op, g_error_new (LB_REGIONS_ERROR, LB_REGIONS_ERROR_FAILED,
                                  "the engine ran token %d where the answer has %d", batch->ids[i], answer[j]));
           return;
         }
-      if (batch->top == NULL || batch->n_top == 0 || batch->n_top > LB_SAMPLING_MAX_CANDIDATES)
+      if (batch->logprobs == NULL)
         {
-          fail (op, g_error_new (LB_REGIONS_ERROR, LB_REGIONS_ERROR_FAILED, "the engine reported no logits"));
+          fail (op, g_error_new (LB_REGIONS_ERROR, LB_REGIONS_ERROR_FAILED,
+                                 "the engine reported no log-probabilities"));
           return;
         }
-      for (guint r = 0; r < batch->n_top; r++)
-        {
-          op->top_ids[r] = batch->top[(gsize) i * batch->n_top + r].id;
-          op->top_logits[r] = batch->top[(gsize) i * batch->n_top + r].logit;
-        }
-      op->score->token_logprobs[j] = lb_answer_logprob_from_top (op->top_ids, op->top_logits,
-                                                                 batch->n_top, answer[j]);
+      op->score->token_logprobs[j] = batch->logprobs[i];
       if (op->score->attention != NULL)
         {
           guint T = op->score->n_image_positions;
@@ -190,8 +183,10 @@ engine_score (LbAnswerScorer *scorer, GTask *task, LbModelInput *input)
   request.image = op->input;
   request.forced_tokens = (const gint32 *) (gconstpointer) scorer->answer->data;
   request.n_forced_tokens = op->n_needed;
+  /* Exact log-probabilities, computed on the device. Without attention
+   * the engine runs the answer with the prompt as one prefill. */
+  request.forced_logprobs = TRUE;
   request.capture_attention = scorer->capture;
-  request.n_top_logits = es->n_top;
   /* Each score starts from an empty context. */
   lb_session_reset (es->session);
   lb_session_ask_async (es->session, &request, on_tokens, op, NULL, op->ask_cancellable, on_asked, op);
@@ -221,11 +216,9 @@ lb_answer_scorer_new_engine (LbEngine *engine, const gint32 *prompt, guint n_pro
   es = g_new0 (EngineScorer, 1);
   es->engine = g_object_ref (engine);
   es->session = lb_engine_new_session (engine);
-  es->n_top = MIN (LB_SAMPLING_MAX_CANDIDATES, info->text.n_vocab);
+  /* n_candidates stays 0: exact. */
   scorer = lb_answer_scorer_new_internal (&engine_impl, es, prompt, n_prompt, answer, n_answer,
                                           info->text.n_vocab, info->vision.n_image_tokens,
                                           info->vision.image_size, info->vision.image_mean, error);
-  if (scorer != NULL)
-    scorer->n_candidates = es->n_top < info->text.n_vocab ? es->n_top : 0;
   return scorer;
 }

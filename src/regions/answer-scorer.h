@@ -14,22 +14,15 @@
  *   model in float32 would not fit a laptop anyway).
  *
  * - On the engine (Vulkan or its reference backend), through its public
- *   API, on its worker thread. The engine reports the top
- *   LB_SAMPLING_MAX_CANDIDATES (256) logits per generated token and
- *   nothing of the rest, so the log-probability is the log-softmax over
- *   those K logits: log p(a) = logit(a) − logsumexp(top K), where an answer
- *   token outside the top K counts with the K-th logit (an upper bound on
- *   its own). Exact when the vocabulary has at most K tokens; otherwise it
- *   overestimates each token's log-probability by −log(mass of the top K),
- *   small for a confident model. The reference implementation computes the
- *   same definition with lb_answer_scorer_set_n_candidates (K), which is
- *   how the two are compared in tests.
- *   Each score is one ask of the prompt with the answer teacher-forced
- *   (LbAskRequest.forced_tokens): the vision encoder, the prefill, then
- *   one decode step per answer token. (Scoring in the engine — the answer
- *   prefilled with the prompt, logsumexp over the whole vocabulary on the
- *   device, several occluded images per submission — would make it exact
- *   and several times faster.)
+ *   API, on its worker thread: also exact. Each score is one ask of the
+ *   prompt with the answer teacher-forced (LbAskRequest.forced_tokens) and
+ *   its log-probabilities asked for (forced_logprobs): the engine computes
+ *   the log-softmax over the whole vocabulary (with Vulkan on the GPU) and
+ *   reports one float per answer token. Without attention capture the answer is
+ *   prefilled with the prompt (the vision encoder, then one prefill);
+ *   with it, one decode step per answer token follows the prompt.
+ *   (Several occluded images per submission would make occlusion maps
+ *   faster still.)
  *
  * Threads: create, score and free on the thread that owns the main context
  * the engine delivers to (the main thread); completions arrive there.
@@ -80,10 +73,12 @@ LbAnswerScorer *lb_answer_scorer_new_engine (LbEngine *engine, const gint32 *pro
 gboolean lb_answer_scorer_set_range (LbAnswerScorer *scorer, guint first, guint n, GError **error);
 /* Also return each answer token's attention over the image (default off). */
 void lb_answer_scorer_set_capture_attention (LbAnswerScorer *scorer, gboolean capture);
-/* The reference only: log-softmax over the top k logits, as the engine
- * computes it (0, the default: over the whole vocabulary, exact). */
+/* The reference only: an approximation for comparisons, the log-softmax
+ * over the top k logits (lb_answer_logprob_from_top); 0, the default: over
+ * the whole vocabulary, exact. */
 void lb_answer_scorer_set_n_candidates (LbAnswerScorer *scorer, guint k);
-/* How the log-probabilities are normalised: 0 for exact, else K. */
+/* How the log-probabilities are normalised: 0 for exact (always on the
+ * engine), else K. */
 guint lb_answer_scorer_get_n_candidates (LbAnswerScorer *scorer);
 
 /* The model-input side the image must have, and the encoder's mean colour
@@ -104,7 +99,10 @@ LbAnswerScore *lb_answer_scorer_score_finish (LbAnswerScorer *scorer, GAsyncResu
 LbAnswerScore *lb_answer_scorer_score_sync (LbAnswerScorer *scorer, const LbModelInput *input,
                                             GCancellable *cancellable, GError **error);
 
-/* log p(target) from the top k logits (best first): see above. */
+/* log p(target) from the top k logits (best first): log p = logit −
+ * logsumexp (top k), a target outside them counted with the k-th logit.
+ * Over-estimates by −log (mass of the top k) when the vocabulary is
+ * larger. */
 float lb_answer_logprob_from_top (const gint32 *ids, const float *logits, guint k, gint32 target);
 
 G_END_DECLS

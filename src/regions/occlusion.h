@@ -61,7 +61,8 @@ typedef struct {
   LbRegionMap *map;         /* the drop per cell in nats; NaN: not run */
   double base_logprob;      /* the scored tokens with the whole image */
   guint n_runs;             /* the unoccluded one and one per cell run */
-  /* 0: exact log-probabilities; K: over the top K logits (answer-scorer.h). */
+  /* 0: exact log-probabilities (the engine's scorer always); K: over the
+   * top K logits (a reference scorer set so, answer-scorer.h). */
   guint n_candidates;
   double seconds;           /* wall time */
 } LbOcclusionResult;

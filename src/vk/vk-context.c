@@ -7,14 +7,11 @@
 #include <string.h>
 
 #include "vk/vk-context.h"
+#include "vk/vk-device-probe.h"
 #include "vk/vk-memory.h"
 #include "vk/vk-pipeline.h"
 
 #define VALIDATION_LAYER "VK_LAYER_KHRONOS_validation"
-
-/* Not in the Debian 12 headers (1.3.239); we only report them. */
-#define LB_VK_KHR_COOPERATIVE_MATRIX_NAME "VK_KHR_cooperative_matrix"
-#define LB_VK_NV_COOPERATIVE_MATRIX2_NAME "VK_NV_cooperative_matrix2"
 
 G_DEFINE_QUARK (lb-vk-error-quark, lb_vk_error)
 
@@ -285,253 +282,18 @@ create_instance (LbVkContext *ctx, GError **error)
   return TRUE;
 }
 
-/* Everything we learn about one physical device before choosing. */
-typedef struct {
-  VkPhysicalDevice handle;
-  LbVkDeviceInfo info;
-  guint32 queue_family;
-  gboolean has_compute_queue;
-  gboolean has_memory_budget;
-  char *unusable;       /* why the kernels cannot run there, or NULL */
-  int score;
-} Candidate;
 
-static gboolean
-has_device_extension (const VkExtensionProperties *exts, guint32 n, const char *name)
-{
-  for (guint32 i = 0; i < n; i++)
-    if (strcmp (exts[i].extensionName, name) == 0)
-      return TRUE;
-  return FALSE;
-}
-
-static const char *
-device_type_name (VkPhysicalDeviceType type)
-{
-  switch (type)
-    {
-    case VK_PHYSICAL_DEVICE_TYPE_DISCRETE_GPU: return "discrete GPU";
-    case VK_PHYSICAL_DEVICE_TYPE_INTEGRATED_GPU: return "integrated GPU";
-    case VK_PHYSICAL_DEVICE_TYPE_VIRTUAL_GPU: return "virtual GPU";
-    case VK_PHYSICAL_DEVICE_TYPE_CPU: return "CPU";
-    default: return "other device";
-    }
-}
-
-static void
-probe_device (VkPhysicalDevice handle, guint index, guint32 instance_version, Candidate *c)
-{
-  LbVkDeviceInfo *info = &c->info;
-  VkPhysicalDeviceProperties props;
-  VkPhysicalDeviceMemoryProperties mem;
-  guint32 n_families = 0, n_exts = 0;
-  g_autofree VkQueueFamilyProperties *families = NULL;
-  g_autofree VkExtensionProperties *exts = NULL;
-  g_autoptr(GString) missing = g_string_new (NULL);
-
-  memset (c, 0, sizeof *c);
-  c->handle = handle;
-  info->index = index;
-
-  vkGetPhysicalDeviceProperties (handle, &props);
-  g_strlcpy (info->name, props.deviceName, sizeof info->name);
-  info->type = props.deviceType;
-  info->vendor_id = props.vendorID;
-  info->device_id = props.deviceID;
-  info->driver_version = props.driverVersion;
-  info->api_version = props.apiVersion;
-  memcpy (info->pipeline_cache_uuid, props.pipelineCacheUUID, VK_UUID_SIZE);
-  info->max_storage_buffer_range = props.limits.maxStorageBufferRange;
-  info->min_storage_buffer_offset_alignment = props.limits.minStorageBufferOffsetAlignment;
-  info->non_coherent_atom_size = props.limits.nonCoherentAtomSize;
-  info->max_push_constants_size = props.limits.maxPushConstantsSize;
-  info->max_shared_memory_size = props.limits.maxComputeSharedMemorySize;
-  for (guint i = 0; i < 3; i++)
-    {
-      info->max_workgroup_count[i] = props.limits.maxComputeWorkGroupCount[i];
-      info->max_workgroup_size[i] = props.limits.maxComputeWorkGroupSize[i];
-    }
-  info->max_workgroup_invocations = props.limits.maxComputeWorkGroupInvocations;
-  info->max_bound_storage_buffers = props.limits.maxPerStageDescriptorStorageBuffers;
-  info->timestamp_period_ns = props.limits.timestampPeriod;
-
-  vkEnumerateDeviceExtensionProperties (handle, NULL, &n_exts, NULL);
-  exts = g_new0 (VkExtensionProperties, MAX (n_exts, 1));
-  vkEnumerateDeviceExtensionProperties (handle, NULL, &n_exts, exts);
-  c->has_memory_budget = has_device_extension (exts, n_exts, VK_EXT_MEMORY_BUDGET_EXTENSION_NAME);
-  info->cooperative_matrix = has_device_extension (exts, n_exts, LB_VK_KHR_COOPERATIVE_MATRIX_NAME);
-  info->cooperative_matrix2 = has_device_extension (exts, n_exts, LB_VK_NV_COOPERATIVE_MATRIX2_NAME);
-
-  if (props.apiVersion < VK_API_VERSION_1_2)
-    {
-      c->unusable = g_strdup_printf ("Vulkan %u.%u < 1.2", VK_API_VERSION_MAJOR (props.apiVersion),
-                                     VK_API_VERSION_MINOR (props.apiVersion));
-      return;
-    }
-
-  /* Properties and features of Vulkan 1.1/1.2/1.3. */
-  {
-    gboolean v13 = props.apiVersion >= VK_API_VERSION_1_3 && instance_version >= VK_API_VERSION_1_3;
-    VkPhysicalDeviceVulkan13Properties p13 = { .sType = VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_VULKAN_1_3_PROPERTIES };
-    VkPhysicalDeviceVulkan12Properties p12 = { .sType = VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_VULKAN_1_2_PROPERTIES,
-                                               .pNext = v13 ? &p13 : NULL };
-    VkPhysicalDeviceVulkan11Properties p11 = { .sType = VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_VULKAN_1_1_PROPERTIES,
-                                               .pNext = &p12 };
-    VkPhysicalDeviceProperties2 p2 = { .sType = VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_PROPERTIES_2, .pNext = &p11 };
-    VkPhysicalDeviceVulkan13Features f13 = { .sType = VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_VULKAN_1_3_FEATURES };
-    VkPhysicalDeviceVulkan12Features f12 = { .sType = VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_VULKAN_1_2_FEATURES,
-                                             .pNext = v13 ? &f13 : NULL };
-    VkPhysicalDeviceVulkan11Features f11 = { .sType = VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_VULKAN_1_1_FEATURES,
-                                             .pNext = &f12 };
-    VkPhysicalDeviceFeatures2 f2 = { .sType = VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_FEATURES_2, .pNext = &f11 };
-
-    vkGetPhysicalDeviceProperties2 (handle, &p2);
-    vkGetPhysicalDeviceFeatures2 (handle, &f2);
-
-    g_strlcpy (info->driver_name, p12.driverName, sizeof info->driver_name);
-    g_strlcpy (info->driver_info, p12.driverInfo, sizeof info->driver_info);
-    info->subgroup_size = p11.subgroupSize;
-    info->min_subgroup_size = info->max_subgroup_size = p11.subgroupSize;
-    info->subgroup_arithmetic = (p11.subgroupSupportedStages & VK_SHADER_STAGE_COMPUTE_BIT)
-                                && (p11.subgroupSupportedOperations & VK_SUBGROUP_FEATURE_ARITHMETIC_BIT)
-                                && (p11.subgroupSupportedOperations & VK_SUBGROUP_FEATURE_BASIC_BIT);
-    info->subgroup_shuffle = (p11.subgroupSupportedStages & VK_SHADER_STAGE_COMPUTE_BIT)
-                             && (p11.subgroupSupportedOperations & VK_SUBGROUP_FEATURE_SHUFFLE_BIT);
-    info->max_memory_allocation_size = p11.maxMemoryAllocationSize;
-    info->max_buffer_size = v13 ? p13.maxBufferSize : p11.maxMemoryAllocationSize;
-    if (v13 && f13.subgroupSizeControl && (p13.requiredSubgroupSizeStages & VK_SHADER_STAGE_COMPUTE_BIT))
-      {
-        info->subgroup_size_control = TRUE;
-        info->min_subgroup_size = p13.minSubgroupSize;
-        info->max_subgroup_size = p13.maxSubgroupSize;
-      }
-    info->float16 = f12.shaderFloat16;
-    info->int8 = f12.shaderInt8;
-    info->int16 = f2.features.shaderInt16;
-    info->int64 = f2.features.shaderInt64;
-    info->storage_16bit = f11.storageBuffer16BitAccess;
-    info->storage_8bit = f12.storageBuffer8BitAccess;
-    info->integer_dot_product = v13 && f13.shaderIntegerDotProduct;
-
-    if (!info->storage_16bit)
-      g_string_append (missing, ", storageBuffer16BitAccess");
-    if (!info->storage_8bit)
-      g_string_append (missing, ", storageBuffer8BitAccess");
-    if (!info->subgroup_arithmetic)
-      g_string_append (missing, ", subgroup arithmetic in compute shaders");
-    if (info->max_push_constants_size < 128)
-      g_string_append (missing, ", 128 bytes of push constants");
-    if (info->max_shared_memory_size < 16384)
-      g_string_append (missing, ", 16 KiB of shared memory");
-  }
-
-  vkGetPhysicalDeviceQueueFamilyProperties (handle, &n_families, NULL);
-  families = g_new0 (VkQueueFamilyProperties, MAX (n_families, 1));
-  vkGetPhysicalDeviceQueueFamilyProperties (handle, &n_families, families);
-  for (guint32 i = 0; i < n_families; i++)
-    {
-      if (!(families[i].queueFlags & VK_QUEUE_COMPUTE_BIT))
-        continue;
-      /* The first compute family, unless a later one can time phases. */
-      if (!c->has_compute_queue || (info->timestamp_valid_bits == 0 && families[i].timestampValidBits > 0))
-        {
-          c->has_compute_queue = TRUE;
-          c->queue_family = i;
-          info->timestamp_valid_bits = families[i].timestampValidBits;
-        }
-    }
-  if (!c->has_compute_queue)
-    g_string_append (missing, ", a compute queue");
-
-  vkGetPhysicalDeviceMemoryProperties (handle, &mem);
-  for (guint32 h = 0; h < mem.memoryHeapCount; h++)
-    if (mem.memoryHeaps[h].flags & VK_MEMORY_HEAP_DEVICE_LOCAL_BIT)
-      info->device_local_bytes = MAX (info->device_local_bytes, mem.memoryHeaps[h].size);
-  for (guint32 t = 0; t < mem.memoryTypeCount; t++)
-    {
-      VkMemoryPropertyFlags f = mem.memoryTypes[t].propertyFlags;
-
-      if ((f & VK_MEMORY_PROPERTY_DEVICE_LOCAL_BIT) && (f & VK_MEMORY_PROPERTY_HOST_VISIBLE_BIT))
-        info->host_visible_device_memory = TRUE;
-    }
-  info->unified_memory = info->host_visible_device_memory
-                         && (info->type == VK_PHYSICAL_DEVICE_TYPE_INTEGRATED_GPU
-                             || info->type == VK_PHYSICAL_DEVICE_TYPE_CPU);
-
-  if (missing->len > 0)
-    c->unusable = g_strdup_printf ("lacks %s", missing->str + 2);
-}
-
-/* Discrete > integrated > virtual > CPU; among equals the larger memory. */
-static int
-score_device (const Candidate *c)
-{
-  int type_score;
-
-  if (c->unusable != NULL)
-    return -1;
-  switch (c->info.type)
-    {
-    case VK_PHYSICAL_DEVICE_TYPE_DISCRETE_GPU: type_score = 4; break;
-    case VK_PHYSICAL_DEVICE_TYPE_INTEGRATED_GPU: type_score = 3; break;
-    case VK_PHYSICAL_DEVICE_TYPE_VIRTUAL_GPU: type_score = 2; break;
-    case VK_PHYSICAL_DEVICE_TYPE_CPU: type_score = 1; break;
-    default: type_score = 0; break;
-    }
-  /* Memory in GiB breaks ties, capped so it never outweighs the type. */
-  return type_score * 1000 + (int) MIN (c->info.device_local_bytes >> 30, 999);
-}
-
-static gboolean
-enumerate_candidates (VkInstance instance, guint32 instance_version, GArray **out, GError **error)
-{
-  guint32 n = 0;
-  g_autofree VkPhysicalDevice *handles = NULL;
-  g_autoptr(GArray) candidates = g_array_new (FALSE, TRUE, sizeof (Candidate));
-
-  if (!lb_vk_check (vkEnumeratePhysicalDevices (instance, &n, NULL), "vkEnumeratePhysicalDevices", error))
-    return FALSE;
-  if (n == 0)
-    {
-      g_set_error (error, LB_VK_ERROR, LB_VK_ERROR_NO_DEVICE,
-                   "no Vulkan device found; without a GPU, Mesa's lavapipe (mesa-vulkan-drivers) "
-                   "provides one");
-      return FALSE;
-    }
-  handles = g_new0 (VkPhysicalDevice, n);
-  if (!lb_vk_check (vkEnumeratePhysicalDevices (instance, &n, handles), "vkEnumeratePhysicalDevices", error))
-    return FALSE;
-  g_array_set_size (candidates, n);
-  for (guint32 i = 0; i < n; i++)
-    {
-      Candidate *c = &g_array_index (candidates, Candidate, i);
-
-      probe_device (handles[i], i, instance_version, c);
-      c->score = score_device (c);
-    }
-  *out = g_steal_pointer (&candidates);
-  return TRUE;
-}
-
-static void
-free_candidates (GArray *candidates)
-{
-  for (guint i = 0; i < candidates->len; i++)
-    g_free (g_array_index (candidates, Candidate, i).unusable);
-  g_array_unref (candidates);
-}
-
-static Candidate *
+static LbVkCandidate *
 choose_device (GArray *candidates, GError **error)
 {
   const char *wanted = g_getenv ("LIGHTBOX_VK_DEVICE");
-  Candidate *best = NULL;
+  LbVkCandidate *best = NULL;
 
   if (wanted != NULL && *wanted != '\0')
     {
       char *end = NULL;
       guint64 index = g_ascii_strtoull (wanted, &end, 10);
-      Candidate *match = NULL;
+      LbVkCandidate *match = NULL;
 
       if (end != wanted && *end == '\0')
         {
@@ -542,7 +304,7 @@ choose_device (GArray *candidates, GError **error)
                            wanted, candidates->len, candidates->len - 1);
               return NULL;
             }
-          match = &g_array_index (candidates, Candidate, index);
+          match = &g_array_index (candidates, LbVkCandidate, index);
         }
       else
         {
@@ -550,7 +312,7 @@ choose_device (GArray *candidates, GError **error)
 
           for (guint i = 0; i < candidates->len && match == NULL; i++)
             {
-              Candidate *c = &g_array_index (candidates, Candidate, i);
+              LbVkCandidate *c = &g_array_index (candidates, LbVkCandidate, i);
               g_autofree char *name = g_utf8_casefold (c->info.name, -1);
 
               if (strstr (name, needle) != NULL)
@@ -575,7 +337,7 @@ choose_device (GArray *candidates, GError **error)
 
   for (guint i = 0; i < candidates->len; i++)
     {
-      Candidate *c = &g_array_index (candidates, Candidate, i);
+      LbVkCandidate *c = &g_array_index (candidates, LbVkCandidate, i);
 
       if (c->score >= 0 && (best == NULL || c->score > best->score))
         best = c;
@@ -586,7 +348,7 @@ choose_device (GArray *candidates, GError **error)
 
       for (guint i = 0; i < candidates->len; i++)
         {
-          Candidate *c = &g_array_index (candidates, Candidate, i);
+          LbVkCandidate *c = &g_array_index (candidates, LbVkCandidate, i);
           g_string_append_printf (why, "%s%s %s", i ? "; " : "", c->info.name, c->unusable);
         }
       g_set_error (error, LB_VK_ERROR, LB_VK_ERROR_MISSING_FEATURE,
@@ -597,13 +359,17 @@ choose_device (GArray *candidates, GError **error)
 }
 
 static gboolean
-create_device (LbVkContext *ctx, const Candidate *c, GError **error)
+create_device (LbVkContext *ctx, const LbVkCandidate *c, GError **error)
 {
   const LbVkDeviceInfo *info = &ctx->info;
   gboolean v13 = info->api_version >= VK_API_VERSION_1_3;
   float priority = 1.0f;
   const char *extensions[4];
   guint n_extensions = 0;
+  VkPhysicalDeviceCooperativeMatrixFeaturesNV coopmat = {
+    .sType = VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_COOPERATIVE_MATRIX_FEATURES_NV,
+    .cooperativeMatrix = VK_TRUE,
+  };
   VkDeviceQueueCreateInfo queue_info = {
     .sType = VK_STRUCTURE_TYPE_DEVICE_QUEUE_CREATE_INFO,
     .queueFamilyIndex = c->queue_family,
@@ -645,6 +411,13 @@ create_device (LbVkContext *ctx, const Candidate *c, GError **error)
 
   if (c->has_memory_budget)
     extensions[n_extensions++] = VK_EXT_MEMORY_BUDGET_EXTENSION_NAME;
+  /* Only where probe_cooperative_matrix found everything the kernel needs. */
+  if (info->cooperative_matrix_nv)
+    {
+      extensions[n_extensions++] = VK_NV_COOPERATIVE_MATRIX_EXTENSION_NAME;
+      coopmat.pNext = f11.pNext;
+      f11.pNext = &coopmat;
+    }
   device_info.enabledExtensionCount = n_extensions;
   device_info.ppEnabledExtensionNames = extensions;
 
@@ -662,19 +435,19 @@ lb_vk_context_new (GError **error)
 {
   g_autoptr(LbVkContext) ctx = g_new0 (LbVkContext, 1);
   GArray *candidates = NULL;
-  Candidate *chosen;
+  LbVkCandidate *chosen;
   guint32 instance_version = VK_API_VERSION_1_2;
 
   if (!create_instance (ctx, error))
     return NULL;
   if (vkEnumerateInstanceVersion (&instance_version) != VK_SUCCESS)
     instance_version = VK_API_VERSION_1_2;
-  if (!enumerate_candidates (ctx->instance, instance_version, &candidates, error))
+  if (!lb_vk_enumerate_candidates (ctx->instance, instance_version, &candidates, error))
     return NULL;
   chosen = choose_device (candidates, error);
   if (chosen == NULL)
     {
-      free_candidates (candidates);
+      lb_vk_free_candidates (candidates);
       return NULL;
     }
   ctx->physical_device = chosen->handle;
@@ -685,21 +458,21 @@ lb_vk_context_new (GError **error)
   vkGetPhysicalDeviceMemoryProperties (ctx->physical_device, &ctx->memory_properties);
 
   g_info ("Vulkan device %u: %s (%s, %s %s), chosen %s among %u", ctx->info.index, ctx->info.name,
-          device_type_name (ctx->info.type), ctx->info.driver_name, ctx->info.driver_info,
+          lb_vk_device_type_name (ctx->info.type), ctx->info.driver_name, ctx->info.driver_info,
           g_getenv ("LIGHTBOX_VK_DEVICE") != NULL ? "by LIGHTBOX_VK_DEVICE" : "by score",
           candidates->len);
   for (guint i = 0; i < candidates->len; i++)
     {
-      Candidate *c = &g_array_index (candidates, Candidate, i);
-      g_debug ("  device %u: %s (%s) score %d%s%s", i, c->info.name, device_type_name (c->info.type),
+      LbVkCandidate *c = &g_array_index (candidates, LbVkCandidate, i);
+      g_debug ("  device %u: %s (%s) score %d%s%s", i, c->info.name, lb_vk_device_type_name (c->info.type),
                c->score, c->unusable ? ": " : "", c->unusable ? c->unusable : "");
     }
   if (!create_device (ctx, chosen, error))
     {
-      free_candidates (candidates);
+      lb_vk_free_candidates (candidates);
       return NULL;
     }
-  free_candidates (candidates);
+  lb_vk_free_candidates (candidates);
 
   ctx->pipelines = g_hash_table_new (g_str_hash, g_str_equal);
   lb_vk_pipeline_cache_load (ctx);
@@ -739,6 +512,8 @@ lb_vk_context_free (LbVkContext *ctx)
     }
   if (ctx->pipelines != NULL)
     g_hash_table_unref (ctx->pipelines);
+  if (ctx->coopmat_checks != NULL)
+    g_hash_table_unref (ctx->coopmat_checks);
   g_free (ctx->pipeline_cache_path);
   if (ctx->messenger != VK_NULL_HANDLE)
     {
@@ -818,7 +593,7 @@ lb_vk_context_describe (LbVkContext *ctx)
   guint64 budget, usage;
 
   g_string_append_printf (s, "%s (%s), Vulkan %u.%u.%u, driver %s %s, vendor 0x%04x device 0x%04x\n",
-                          i->name, device_type_name (i->type), VK_API_VERSION_MAJOR (i->api_version),
+                          i->name, lb_vk_device_type_name (i->type), VK_API_VERSION_MAJOR (i->api_version),
                           VK_API_VERSION_MINOR (i->api_version), VK_API_VERSION_PATCH (i->api_version),
                           i->driver_name, i->driver_info, i->vendor_id, i->device_id);
   g_string_append_printf (s, "  subgroups: size %u (%u to %u%s), arithmetic %s, shuffle %s\n",
@@ -826,11 +601,15 @@ lb_vk_context_describe (LbVkContext *ctx)
                           i->subgroup_size_control ? ", controllable" : "",
                           i->subgroup_arithmetic ? "yes" : "no", i->subgroup_shuffle ? "yes" : "no");
   g_string_append_printf (s, "  features: fp16 %s, int8 %s, int16 %s, 16-bit storage %s, 8-bit storage %s, "
-                          "integer dot product %s, cooperative matrix %s%s\n",
+                          "integer dot product %s, cooperative matrix offered: %s%s%s\n",
                           i->float16 ? "yes" : "no", i->int8 ? "yes" : "no", i->int16 ? "yes" : "no",
                           i->storage_16bit ? "yes" : "no", i->storage_8bit ? "yes" : "no",
-                          i->integer_dot_product ? "yes" : "no", i->cooperative_matrix ? "KHR" : "no",
-                          i->cooperative_matrix2 ? " + NV2" : "");
+                          i->integer_dot_product ? "yes" : "no", i->cooperative_matrix ? "KHR" : "no KHR",
+                          i->cooperative_matrix2 ? " + NV2" : "",
+                          i->cooperative_matrix_nv ? ", NV (enabled)" : ", no usable NV");
+  if (i->cooperative_matrix_nv)
+    g_string_append_printf (s, "  cooperative matrix: VK_NV_cooperative_matrix %u×%u×%u f16 × f16 → f32, "
+                            "subgroup scope\n", i->coopmat_m, i->coopmat_n, i->coopmat_k);
   g_string_append (s, "  limits:");
   append_bytes (s, "storage buffer range", i->max_storage_buffer_range);
   g_string_append (s, ",");
@@ -876,16 +655,16 @@ lb_vk_list_devices (GError **error)
   if (!create_instance (ctx, error))
     return NULL;
   vkEnumerateInstanceVersion (&instance_version);
-  if (!enumerate_candidates (ctx->instance, instance_version, &candidates, error))
+  if (!lb_vk_enumerate_candidates (ctx->instance, instance_version, &candidates, error))
     return NULL;
   s = g_string_new (NULL);
   for (guint i = 0; i < candidates->len; i++)
     {
-      Candidate *c = &g_array_index (candidates, Candidate, i);
+      LbVkCandidate *c = &g_array_index (candidates, LbVkCandidate, i);
       g_string_append_printf (s, "%u: %s (%s), score %d%s%s\n", i, c->info.name,
-                              device_type_name (c->info.type), c->score, c->unusable ? ", unusable: " : "",
+                              lb_vk_device_type_name (c->info.type), c->score, c->unusable ? ", unusable: " : "",
                               c->unusable ? c->unusable : "");
     }
-  free_candidates (candidates);
+  lb_vk_free_candidates (candidates);
   return g_string_free (s, FALSE);
 }

@@ -17,6 +17,9 @@
  *                                    running with G_DEBUG=fatal-warnings fails
  *   LIGHTBOX_VK_FORCE_STAGING=1      write device buffers through staging copies
  *                                    even on unified memory (tests that path)
+ *   LIGHTBOX_VK_COOPMAT=0            do not enable VK_NV_cooperative_matrix even
+ *                                    where the device has it (vk-matmul.h has the
+ *                                    rest of this variable's meaning)
  */
 #pragma once
 
@@ -72,15 +75,24 @@ typedef struct {
   gboolean storage_16bit;       /* storageBuffer16BitAccess (required) */
   gboolean storage_8bit;        /* storageBuffer8BitAccess (required) */
   gboolean integer_dot_product; /* shaderIntegerDotProduct */
-  gboolean cooperative_matrix;  /* VK_KHR_cooperative_matrix is offered */
-  gboolean cooperative_matrix2; /* VK_NV_cooperative_matrix2 is offered */
+  gboolean cooperative_matrix;  /* VK_KHR_cooperative_matrix is offered (not used: Debian 12's glslc
+                                 * cannot compile it) */
+  gboolean cooperative_matrix2; /* VK_NV_cooperative_matrix2 is offered (not used) */
+  /* VK_NV_cooperative_matrix with a subgroup-scope f16 × f16 → f32 shape
+   * of M = K = 16 and N = 16 or 8 in compute shaders: enabled on the
+   * device, and used by the tiled matrix kernel (vk-matmul.h) once its
+   * check on the device passes. 0 × 0 × 0 when absent, or when
+   * LIGHTBOX_VK_COOPMAT=0 kept it off. */
+  gboolean cooperative_matrix_nv;
+  guint32 coopmat_m, coopmat_n, coopmat_k;
   gboolean memory_budget;       /* VK_EXT_memory_budget is enabled */
 
   /* Limits. */
   guint64 max_storage_buffer_range;     /* one binding; 128 MiB on lavapipe */
   guint64 max_memory_allocation_size;   /* one VkDeviceMemory */
   guint64 max_buffer_size;              /* one VkBuffer */
-  guint64 min_storage_buffer_offset_alignment;
+  guint64 min_storage_buffer_offset_alignment;  /* at least 4: the 2-byte weight blocks are read as
+                                                 * 32-bit words from the binding's start */
   guint64 non_coherent_atom_size;
   guint32 max_push_constants_size;      /* 128 on lavapipe, 256 on NVIDIA */
   guint32 max_shared_memory_size;       /* bytes per workgroup */
@@ -122,6 +134,9 @@ struct _LbVkContext {
   GHashTable *pipelines;
   char *pipeline_cache_path;
   gboolean pipelines_sealed;
+  /* Owned by vk-matmul.c: weight layout ("q4_k") → outcome of its
+   * cooperative-matrix check; NULL until the first. */
+  GHashTable *coopmat_checks;
 };
 
 /* Creates the instance, picks and opens a device (see the environment

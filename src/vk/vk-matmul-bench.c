@@ -23,19 +23,27 @@ typedef struct {
   const char *kernel;
   ShapeKind kind;
   guint32 rows, cols, n;
-  guint n_parts;          /* > 1: rows split into parts (fused q/k/v) */
+  guint n_parts;          /* > 1: rows split into parts (fused q/k/v, gate/up) */
   guint32 part_rows[3];
+  LbVkMatmulKernel which; /* 0: VEC for SHAPE_MATVEC, TILED_SCALAR for SHAPE_MATMUL */
+  LbVkMatmulEpilogue epilogue;
 } Shape;
 
-/* MedGemma 4B: E = 2560, FFN 10240, H·D = 2048, KV·D = 1024, vocabulary 262144. */
+/* MedGemma 4B: E = 2560, FFN 10240, H·D = 2048, KV·D = 1024, vocabulary 262144.
+ * "matmul" is the scalar tiled kernel; "matmul coopmat" the cooperative-
+ * matrix one (skipped where the device has none); the "gelu" rows are the
+ * fused gelu(gate) · up of the MLP (both weights counted in rows). */
 static const Shape shapes[] = {
   { "matvec", SHAPE_MATVEC, 10240, 2560, 1, 1, { 10240 } },     /* ffn_gate / ffn_up */
   { "matvec", SHAPE_MATVEC, 2560, 10240, 1, 1, { 2560 } },      /* ffn_down */
   { "matvec", SHAPE_MATVEC, 2048, 2560, 1, 1, { 2048 } },       /* attn_q */
   { "matvec qkv", SHAPE_MATVEC, 4096, 2560, 1, 3, { 2048, 1024, 1024 } },
+  { "matvec gelu", SHAPE_MATVEC, 20480, 2560, 1, 2, { 10240, 10240 }, 0, LB_VK_MATMUL_GELU_MUL },
   { "matvec", SHAPE_MATVEC, 262144, 2560, 1, 1, { 262144 } },   /* output head */
   { "matvec", SHAPE_MATVEC, 10240, 2560, 8, 1, { 10240 } },     /* eight sequences */
   { "matmul", SHAPE_MATMUL, 10240, 2560, 512, 1, { 10240 } },   /* prefill of 512 tokens */
+  { "matmul coopmat", SHAPE_MATMUL, 10240, 2560, 512, 1, { 10240 }, LB_VK_MATMUL_COOPMAT },
+  { "matmul gelu", SHAPE_MATMUL, 20480, 2560, 512, 2, { 10240, 10240 }, 0, LB_VK_MATMUL_GELU_MUL },
   { "get_rows", SHAPE_GET_ROWS, 262144, 2560, 1, 1, { 262144 } },
   { "get_rows", SHAPE_GET_ROWS, 262144, 2560, 512, 1, { 262144 } },
 };
@@ -136,6 +144,11 @@ bench_shape (LbVkContext *ctx, const Shape *shape, LbTensorType type, guint repe
   };
   if (shape->kind == SHAPE_GET_ROWS)
     x_floats = 0, y_floats = (guint64) n * shape->cols;
+  if (shape->which == LB_VK_MATMUL_COOPMAT && !ctx->info.cooperative_matrix_nv)
+    {
+      row->skipped = "no usable VK_NV_cooperative_matrix on this device";
+      return TRUE;
+    }
   if (MAX (w_bytes, MAX (x_floats, y_floats) * 4) > ctx->info.max_memory_allocation_size)
     {
       row->skipped = "larger than one allocation on this device";
@@ -193,7 +206,9 @@ bench_shape (LbVkContext *ctx, const Shape *shape, LbTensorType type, guint repe
         .n = n,
         .x = lb_vk_bind (x),
         .n_parts = shape->n_parts,
-        .kernel = shape->kind == SHAPE_MATVEC ? LB_VK_MATMUL_VEC : LB_VK_MATMUL_TILED,
+        .kernel = shape->which != 0 ? shape->which
+                  : shape->kind == SHAPE_MATVEC ? LB_VK_MATMUL_VEC : LB_VK_MATMUL_TILED_SCALAR,
+        .epilogue = shape->epilogue,
       };
       guint64 w_offset = 0, y_offset = 0;
 
@@ -210,7 +225,8 @@ bench_shape (LbVkContext *ctx, const Shape *shape, LbTensorType type, guint repe
         }
       if (!lb_vk_matmul (cmds, &op, error))
         return FALSE;
-      moved = w_bytes + (x_floats + y_floats) * 4;
+      /* The gate/up pair writes one output of half the rows. */
+      moved = w_bytes + (x_floats + (shape->epilogue == LB_VK_MATMUL_GELU_MUL ? y_floats / 2 : y_floats)) * 4;
       row->gflop_per_s = 2.0 * shape->rows * shape->cols * n;
     }
 
@@ -272,7 +288,7 @@ lb_vk_matmul_bench_format (GArray *rows)
 {
   GString *s = g_string_new (NULL);
 
-  g_string_append_printf (s, "%-11s %-5s %-26s %10s %9s %10s\n", "kernel", "type", "shape", "median ms", "GB/s",
+  g_string_append_printf (s, "%-14s %-5s %-26s %10s %9s %10s\n", "kernel", "type", "shape", "median ms", "GB/s",
                           "GFLOP/s");
   for (guint i = 0; i < rows->len; i++)
     {
@@ -284,10 +300,10 @@ lb_vk_matmul_bench_format (GArray *rows)
       else
         shape = g_strdup_printf ("%ux%u -> %u", r->n, r->cols, r->rows);
       if (r->skipped != NULL)
-        g_string_append_printf (s, "%-11s %-5s %-26s skipped: %s\n", r->kernel, lb_tensor_type_name (r->type), shape,
+        g_string_append_printf (s, "%-14s %-5s %-26s skipped: %s\n", r->kernel, lb_tensor_type_name (r->type), shape,
                                 r->skipped);
       else
-        g_string_append_printf (s, "%-11s %-5s %-26s %10.3f %9.1f %10.1f\n", r->kernel, lb_tensor_type_name (r->type),
+        g_string_append_printf (s, "%-14s %-5s %-26s %10.3f %9.1f %10.1f\n", r->kernel, lb_tensor_type_name (r->type),
                                 shape, r->median_ms, r->gb_per_s, r->gflop_per_s);
     }
   return g_string_free (s, FALSE);

@@ -3,8 +3,9 @@
  * Micro-benchmark of the weight kernels (vk-matmul.h, vk-get-rows.h) on the
  * MedGemma 4B shapes: decode (matrix × vector) 2560→10240, 10240→2560,
  * 2560→2048, 2560→262144 (the output head), the fused q/k/v projection,
- * prefill 512 × 2560→10240 (tiled), and the embedding lookup from a
- * 262144 × 2560 table. `lightbox-cli bench-kernels` prints these rows
+ * the fused gelu(gate) · up, prefill 512 × 2560→10240 (tiled: scalar,
+ * cooperative matrices, and the fused gate/up), and the embedding lookup
+ * from a 262144 × 2560 table. `lightbox-cli bench-kernels` prints these rows
  * next to the other kernels'.
  *
  * Weights are random but valid blocks (a few quantized rows repeated), so
@@ -22,7 +23,8 @@
 G_BEGIN_DECLS
 
 typedef struct {
-  const char *kernel;    /* "matvec", "matvec qkv", "matmul", "get_rows" (static) */
+  const char *kernel;    /* "matvec", "matvec qkv", "matvec gelu", "matmul", "matmul coopmat",
+                          * "matmul gelu", "get_rows" (static) */
   LbTensorType type;
   guint32 rows;          /* weight rows (output width); the table's rows for get_rows */
   guint32 cols;          /* weight columns (input width) */
@@ -37,8 +39,7 @@ typedef struct {
   const LbTensorType *types;  /* NULL: every type the kernels read */
   guint n_types;
   guint repeats;              /* timed runs per shape, 0: 10 */
-  const char *kernels;        /* NULL: all; else a comma-separated subset of
-                               * "matvec", "matvec qkv", "matmul", "get_rows" */
+  const char *kernels;        /* NULL: all; else a comma-separated subset of the kernel names above */
 } LbVkMatmulBenchOptions;
 
 /* Runs every shape for every type; returns a GArray of LbVkMatmulBenchRow.

@@ -1,8 +1,10 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later
  *
- * Weight-matrix kernels: the C side of shaders/mul-mat-vec.comp and
- * shaders/mul-mm.comp. Chooses the kernel and its tile shape, fuses parts
- * that share bindings, and splits tensors beyond one binding into chunks.
+ * Weight-matrix kernels: the C side of shaders/mul-mat-vec.comp,
+ * shaders/mul-mm.comp and shaders/mul-mm-coopmat.comp. Chooses the kernel
+ * and its tile shape, fuses parts that share bindings, and splits tensors
+ * beyond one binding into chunks. The cooperative-matrix check lives in
+ * vk-matmul-check.c.
  */
 #define G_LOG_DOMAIN "lightbox-vk"
 
@@ -11,6 +13,7 @@
 #include <string.h>
 
 #include "vk/vk-matmul.h"
+#include "vk/vk-ops-elementwise.h"
 
 /* Mirrors LbMatmulPush in shaders/mul-mat-common.glsl (std430). */
 typedef struct {
@@ -30,6 +33,7 @@ typedef struct {
 G_STATIC_ASSERT (sizeof (LbVkMatmulPush) == 112);
 
 #define MATMUL_FLAG_BIAS 1u
+#define MATMUL_FLAG_GELU 2u
 
 /* The shader variants of shaders/dequant.glsl, one per type. */
 typedef struct {
@@ -180,6 +184,7 @@ typedef struct {
   LbVkPipeline *pipeline;
   guint32 rows_per_group;   /* weight rows per workgroup (ROWS or BM) */
   guint32 vectors_per_group; /* NVEC or BN */
+  gboolean glu;             /* gate/up pairs: the grid covers part 0 only */
 } Kernel;
 
 /* LIGHTBOX_VK_MATVEC=WG,ROWS and LIGHTBOX_VK_MATMUL_TILE=BM,BN,TM,TN
@@ -212,7 +217,7 @@ shape_override (const char *variable, guint32 *values, guint n_values)
  * enough workgroups (~128k invocations) to keep the memory busy. */
 static gboolean
 vec_kernel (LbVkContext *ctx, const LbVkWeightLayout *layout, guint32 cols, guint32 rows, guint32 n,
-            Kernel *kernel, GError **error)
+            gboolean glu, Kernel *kernel, GError **error)
 {
   const LbVkDeviceInfo *info = &ctx->info;
   guint32 units = cols / layout->unit_elements;
@@ -220,7 +225,8 @@ vec_kernel (LbVkContext *ctx, const LbVkWeightLayout *layout, guint32 cols, guin
   guint32 wg = MAX (128, min_wg);
   guint32 nvec = MIN (n, LB_VK_MATMUL_VEC_MAX);
   guint32 rows_per_wg = 1;
-  guint32 max_rows = layout->unit_elements >= 32 || nvec > 4 ? 2 : 4;
+  /* Registers: a gate/up pair reads two rows per output row. */
+  guint32 max_rows = (layout->unit_elements >= 32 || nvec > 4 ? 2 : 4) / (glu ? 2 : 1);
   guint32 forced[2];
   g_autofree char *shader = g_strconcat ("mul_mat_vec_", layout->variant, NULL);
 
@@ -239,21 +245,22 @@ vec_kernel (LbVkContext *ctx, const LbVkWeightLayout *layout, guint32 cols, guin
     .access = { LB_VK_READ, LB_VK_READ, LB_VK_WRITE, LB_VK_READ },
     .push_size = sizeof (LbVkMatmulPush),
     .local_size = { wg, 1, 1 },
-    .n_constants = 3,
-    .constants = { rows_per_wg, nvec, MAX (info->min_subgroup_size, 1) },
+    .n_constants = 4,
+    .constants = { rows_per_wg, nvec, MAX (info->min_subgroup_size, 1), glu },
   };
   kernel->pipeline = lb_vk_pipeline_get (ctx, &desc, error);
   kernel->rows_per_group = rows_per_wg;
   kernel->vectors_per_group = nvec;
+  kernel->glu = glu;
   return kernel->pipeline != NULL;
 }
 
 /* Shared memory of a BM × BN tile (mul-mm.comp: two tiles of 32-element
- * rows, padded by one vec4). */
+ * rows, padded by one vec4; gate/up pairs hold two weight tiles). */
 static guint32
-tile_shared_bytes (guint32 bm, guint32 bn)
+tile_shared_bytes (guint32 bm, guint32 bn, gboolean glu)
 {
-  return (bm + bn) * (32 / 4 + 1) * 16;
+  return ((glu ? 2 : 1) * bm + bn) * (32 / 4 + 1) * 16;
 }
 
 /* Tiled: BM × BN outputs per workgroup of 256, TM × TN per invocation.
@@ -262,8 +269,8 @@ tile_shared_bytes (guint32 bm, guint32 bn)
  * tiles of 2 × 2: a CPU gains nothing from register tiles, and its JIT
  * compiles the unrolled 4 × 4 body several times slower. */
 static gboolean
-tiled_kernel (LbVkContext *ctx, const LbVkWeightLayout *layout, guint32 rows, guint32 n, Kernel *kernel,
-              GError **error)
+tiled_kernel (LbVkContext *ctx, const LbVkWeightLayout *layout, guint32 rows, guint32 n, gboolean glu,
+              Kernel *kernel, GError **error)
 {
   const LbVkDeviceInfo *info = &ctx->info;
   guint32 tile[4] = { 64, 64, 4, 4 };
@@ -273,16 +280,17 @@ tiled_kernel (LbVkContext *ctx, const LbVkWeightLayout *layout, guint32 rows, gu
     tile[0] = 32, tile[1] = 32, tile[2] = 2, tile[3] = 2;
   else if (n <= 32)
     tile[0] = 128, tile[1] = 32, tile[2] = 4, tile[3] = 4;
-  else if (n >= 256 && rows >= 1024 && info->max_shared_memory_size >= tile_shared_bytes (128, 128))
+  /* Not for gate/up pairs: 8 × 8 outputs of two sums each are more registers than a GPU keeps. */
+  else if (n >= 256 && rows >= 1024 && !glu && info->max_shared_memory_size >= tile_shared_bytes (128, 128, glu))
     tile[0] = 128, tile[1] = 128, tile[2] = 8, tile[3] = 8;
-  if (tile_shared_bytes (tile[0], tile[1]) > info->max_shared_memory_size)
-    tile[0] = 32, tile[1] = 32, tile[2] = 2, tile[3] = 2;   /* 9 KiB: any device the runtime accepts */
+  if (tile_shared_bytes (tile[0], tile[1], glu) > info->max_shared_memory_size)
+    tile[0] = 32, tile[1] = 32, tile[2] = 2, tile[3] = 2;   /* 14 KiB at most: any device the runtime accepts */
 
   {
     guint32 forced[4];
     if (shape_override ("LIGHTBOX_VK_MATMUL_TILE", forced, 4) && forced[0] % forced[2] == 0
         && forced[1] % forced[3] == 0 && (forced[0] / forced[2]) * (forced[1] / forced[3]) <= info->max_workgroup_invocations
-        && tile_shared_bytes (forced[0], forced[1]) <= info->max_shared_memory_size)
+        && tile_shared_bytes (forced[0], forced[1], glu) <= info->max_shared_memory_size)
       memcpy (tile, forced, sizeof tile);
   }
 
@@ -292,24 +300,134 @@ tiled_kernel (LbVkContext *ctx, const LbVkWeightLayout *layout, guint32 rows, gu
     .access = { LB_VK_READ, LB_VK_READ, LB_VK_WRITE, LB_VK_READ },
     .push_size = sizeof (LbVkMatmulPush),
     .local_size = { (tile[0] / tile[2]) * (tile[1] / tile[3]), 1, 1 },
-    .n_constants = 4,
-    .constants = { tile[0], tile[1], tile[2], tile[3] },
+    .n_constants = 5,
+    .constants = { tile[0], tile[1], tile[2], tile[3], glu },
   };
   kernel->pipeline = lb_vk_pipeline_get (ctx, &desc, error);
   kernel->rows_per_group = tile[0];
   kernel->vectors_per_group = tile[1];
+  kernel->glu = glu;
+  return kernel->pipeline != NULL;
+}
+
+/* mul-mm-coopmat.comp: 64 × 64 tiles, four subgroups of 2 × 2 fragments
+ * (16 × 16) or 2 × 4 (16 × 8) each. Not tuned: it has not yet run on a GPU. */
+static gboolean
+coopmat_kernel (LbVkContext *ctx, const LbVkWeightLayout *layout, gboolean glu, Kernel *kernel, GError **error)
+{
+  const LbVkDeviceInfo *info = &ctx->info;
+  const guint32 bm = 64, bn = 64, nw = glu ? 2 : 1;
+  guint32 shared_bytes = (nw * bm + bn) * (32 + 8) * 2 + 4 * nw * 16 * info->coopmat_n * 4;
+  g_autofree char *shader = g_strconcat ("mul_mm_coopmat_", layout->variant, NULL);
+
+  if (!info->cooperative_matrix_nv)
+    {
+      g_set_error (error, LB_VK_ERROR, LB_VK_ERROR_MISSING_FEATURE,
+                   "%s has no usable VK_NV_cooperative_matrix (a subgroup f16 × f16 → f32 shape of 16×16×16 "
+                   "or 16×8×16)%s", info->name,
+                   g_strcmp0 (g_getenv ("LIGHTBOX_VK_COOPMAT"), "1") == 0 ? ", which LIGHTBOX_VK_COOPMAT=1 requires"
+                                                                         : "");
+      return FALSE;
+    }
+  if (shared_bytes > info->max_shared_memory_size || 4 * info->subgroup_size > info->max_workgroup_invocations)
+    {
+      g_set_error (error, LB_VK_ERROR, LB_VK_ERROR_LIMIT,
+                   "%s: the cooperative-matrix tile needs %u bytes of shared memory and %u invocations", info->name,
+                   shared_bytes, 4 * info->subgroup_size);
+      return FALSE;
+    }
+
+  LbVkPipelineDesc desc = {
+    .shader = shader,
+    .n_bindings = 4,
+    .access = { LB_VK_READ, LB_VK_READ, LB_VK_WRITE, LB_VK_READ },
+    .push_size = sizeof (LbVkMatmulPush),
+    .local_size = { 4 * info->subgroup_size, 1, 1 },
+    .n_constants = 4,
+    .constants = { bm, bn, info->coopmat_n, glu },
+    /* The kernel counts on exactly four subgroups. */
+    .required_subgroup_size = info->subgroup_size_control ? info->subgroup_size : 0,
+  };
+  kernel->pipeline = lb_vk_pipeline_get (ctx, &desc, error);
+  kernel->rows_per_group = bm;
+  kernel->vectors_per_group = bn;
+  kernel->glu = glu;
   return kernel->pipeline != NULL;
 }
 
 static gboolean
 get_kernel (LbVkContext *ctx, const LbVkMatmul *op, const LbVkWeightLayout *layout, guint32 rows, guint32 n,
-            Kernel *kernel, GError **error)
+            gboolean glu, Kernel *kernel, GError **error)
 {
   gboolean vec = op->kernel == LB_VK_MATMUL_VEC
                  || (op->kernel == LB_VK_MATMUL_AUTO && op->n <= LB_VK_MATMUL_VEC_MAX);
+  gboolean coopmat = op->kernel == LB_VK_MATMUL_COOPMAT;
 
-  return vec ? vec_kernel (ctx, layout, op->cols, rows, n, kernel, error)
-             : tiled_kernel (ctx, layout, rows, n, kernel, error);
+  if (vec)
+    return vec_kernel (ctx, layout, op->cols, rows, n, glu, kernel, error);
+  if ((op->kernel == LB_VK_MATMUL_AUTO || op->kernel == LB_VK_MATMUL_TILED)
+      && !lb_vk_matmul_uses_coopmat (ctx, op->type, op->cols, &coopmat, error))
+    return FALSE;
+  return coopmat ? coopmat_kernel (ctx, layout, glu, kernel, error)
+                 : tiled_kernel (ctx, layout, rows, n, glu, kernel, error);
+}
+
+gboolean
+lb_vk_matmul_uses_coopmat (LbVkContext *ctx, LbTensorType type, guint32 cols, gboolean *out_uses, GError **error)
+{
+  const char *env = g_getenv ("LIGHTBOX_VK_COOPMAT");
+  LbVkWeightLayout layout;
+  gpointer state;
+  LbVkMatmulCheck check;
+  g_autoptr(GError) local = NULL;
+
+  g_return_val_if_fail (ctx != NULL && out_uses != NULL, FALSE);
+
+  *out_uses = FALSE;
+  if (g_strcmp0 (env, "0") == 0)
+    return TRUE;
+  if (g_strcmp0 (env, "1") == 0)
+    {
+      if (!ctx->info.cooperative_matrix_nv)
+        {
+          g_set_error (error, LB_VK_ERROR, LB_VK_ERROR_MISSING_FEATURE,
+                       "LIGHTBOX_VK_COOPMAT=1, but %s has no usable VK_NV_cooperative_matrix (a subgroup f16 × f16 "
+                       "→ f32 shape of 16×16×16 or 16×8×16); unset it to use the scalar tiled kernel",
+                       ctx->info.name);
+          return FALSE;
+        }
+      *out_uses = TRUE;
+      return TRUE;
+    }
+  if (!ctx->info.cooperative_matrix_nv || !lb_vk_weight_layout (type, cols, &layout, "coopmat", NULL))
+    return TRUE;
+
+  if (ctx->coopmat_checks == NULL)
+    ctx->coopmat_checks = g_hash_table_new (g_str_hash, g_str_equal);
+  if (!g_hash_table_lookup_extended (ctx->coopmat_checks, layout.variant, NULL, &state))
+    {
+      /* The check's own rows are 256 (or 260 for the 8k + 4 layouts) long. */
+      guint32 check_cols = g_str_has_suffix (layout.variant, "_4") ? 260 : 256;
+      gboolean agrees = FALSE;
+
+      if (!lb_vk_matmul_check_kernel (ctx, type, check_cols, LB_VK_MATMUL_COOPMAT, &check, &local))
+        g_message ("cooperative-matrix kernel for %s weights on %s: the check could not run (%s); using the "
+                   "scalar tiled kernel", lb_tensor_type_name (type), ctx->info.name, local->message);
+      else if (!check.agrees)
+        g_message ("cooperative-matrix kernel for %s weights on %s disagrees with the scalar tiled kernel "
+                   "(%s off by %.3g × the tolerance); using the scalar tiled kernel", lb_tensor_type_name (type),
+                   ctx->info.name, check.where, check.worst);
+      else
+        {
+          agrees = TRUE;
+          g_info ("cooperative-matrix kernel for %s weights on %s: checked (worst %.3g of the tolerance)",
+                  lb_tensor_type_name (type), ctx->info.name, check.worst);
+        }
+      state = GINT_TO_POINTER (agrees ? 1 : 2);
+      g_hash_table_insert (ctx->coopmat_checks, (gpointer) layout.variant, state);
+    }
+  *out_uses = GPOINTER_TO_INT (state) == 1;
+  return TRUE;
 }
 
 static guint32
@@ -397,7 +515,7 @@ dispatch (LbVkCommands *cmds, const Kernel *kernel, const LbVkBinding bindings[4
 {
   guint32 groups_x = 0;
 
-  for (guint p = 0; p < push->n_parts; p++)
+  for (guint p = 0; p < (kernel->glu ? 1 : push->n_parts); p++)
     groups_x += div_up (push->rows[p], kernel->rows_per_group);
   return lb_vk_dispatch (cmds, kernel->pipeline, bindings, push, groups_x,
                          div_up (push->n, kernel->vectors_per_group), 1, error);
@@ -430,7 +548,14 @@ cover (LbVkContext *ctx, const LbVkBinding *const bindings[], const guint64 size
   return TRUE;
 }
 
-/* All parts in one dispatch, when their bindings allow it. Sets *done. */
+static guint32
+epilogue_flags (const LbVkMatmul *op)
+{
+  return op->epilogue == LB_VK_MATMUL_GELU ? MATMUL_FLAG_GELU : 0;
+}
+
+/* All parts in one dispatch, when their bindings allow it (GELU_MUL: the
+ * gate/up kernel). Sets *done. */
 static gboolean
 try_fused (LbVkCommands *cmds, const LbVkMatmul *op, const LbVkWeightLayout *layout, gboolean *done,
            GError **error)
@@ -447,9 +572,11 @@ try_fused (LbVkCommands *cmds, const LbVkMatmul *op, const LbVkWeightLayout *lay
     .n = op->n,
     .x_stride = x_stride,
     .n_parts = op->n_parts,
+    .flags = epilogue_flags (op),
     .row_words = (guint32) (layout->row_bytes / layout->word_bytes),
   };
   Kernel kernel;
+  gboolean glu = op->epilogue == LB_VK_MATMUL_GELU_MUL;
 
   *done = FALSE;
   if (vectors_bytes (op->n, x_stride, op->cols) > ctx->info.max_storage_buffer_range)
@@ -484,7 +611,7 @@ try_fused (LbVkCommands *cmds, const LbVkMatmul *op, const LbVkWeightLayout *lay
     bindings[3] = bindings[1];
 
   *done = TRUE;
-  return get_kernel (ctx, op, layout, max_rows, op->n, &kernel, error)
+  return get_kernel (ctx, op, layout, max_rows, op->n, glu, &kernel, error)
          && dispatch (cmds, &kernel, bindings, &push, error);
 }
 
@@ -509,7 +636,7 @@ matmul_part (LbVkCommands *cmds, const LbVkMatmul *op, const LbVkWeightLayout *l
       return FALSE;
     }
   if (!get_kernel (ctx, op, layout, (guint32) row_step, MIN (op->n, (guint32) MIN (vector_step, G_MAXUINT32)),
-                   &kernel, error))
+                   FALSE, &kernel, error))
     return FALSE;
 
   for (guint64 c0 = 0; c0 < op->n; c0 += vector_step)
@@ -536,7 +663,7 @@ matmul_part (LbVkCommands *cmds, const LbVkMatmul *op, const LbVkWeightLayout *l
             .n = count,
             .x_stride = x_stride,
             .n_parts = 1,
-            .flags = part->bias.buffer != NULL ? MATMUL_FLAG_BIAS : 0,
+            .flags = (part->bias.buffer != NULL ? MATMUL_FLAG_BIAS : 0) | epilogue_flags (op),
             .row_words = (guint32) (layout->row_bytes / layout->word_bytes),
             .rows = { rows },
             .y_offset = { (guint32) r0 },
@@ -564,6 +691,13 @@ lb_vk_matmul (LbVkCommands *cmds, const LbVkMatmul *op, GError **error)
   if (!lb_vk_weight_layout (op->type, op->cols, &layout, binding_name (&op->parts[0].weight), error)
       || !check_op (lb_vk_commands_get_context (cmds), op, &layout, error))
     return FALSE;
+  if (op->epilogue == LB_VK_MATMUL_GELU_MUL && (op->n_parts != 2 || op->parts[0].rows != op->parts[1].rows))
+    {
+      g_set_error (error, LB_VK_ERROR, LB_VK_ERROR_INVALID,
+                   "matmul with %s: gelu(gate) × up needs two parts of equal rows, got %u part%s",
+                   binding_name (&op->parts[0].weight), op->n_parts, op->n_parts == 1 ? "" : "s");
+      return FALSE;
+    }
   if (op->n == 0)
     return TRUE;
 
@@ -574,6 +708,24 @@ lb_vk_matmul (LbVkCommands *cmds, const LbVkMatmul *op, GError **error)
   for (guint p = 0; p < op->n_parts; p++)
     if (!matmul_part (cmds, op, &layout, &op->parts[p], error))
       return FALSE;
+  if (op->epilogue == LB_VK_MATMUL_GELU_MUL)
+    {
+      /* The pair could not share a dispatch: gate and up went to their own
+       * outputs (matmul_part writes no epilogue for GELU_MUL). */
+      const LbVkMatmulPart *gate = &op->parts[0], *up = &op->parts[1];
+      LbVkElementwise gelu = {
+        .op = LB_VK_GELU_MUL,
+        .a = gate->out,
+        .b = up->out,
+        .y = gate->out,
+        .n_rows = op->n,
+        .n_cols = gate->rows,
+        .a_stride = gate->out_stride,
+        .b_stride = up->out_stride,
+        .y_stride = gate->out_stride,
+      };
+      return lb_vk_elementwise (cmds, &gelu, error);
+    }
   return TRUE;
 }
 

@@ -6,6 +6,7 @@
 #include <math.h>
 
 #include "vk/vk-ops-rope.h"
+#include "vk/vk-ops-rows.h"
 
 #define WG 128
 
@@ -27,6 +28,16 @@ typedef struct {
   guint32 cache_slot_stride, cache_head_stride;
 } KvStorePush;
 G_STATIC_ASSERT (sizeof (KvStorePush) == 28);
+
+/* Mirrors shaders/attention_prologue.comp. */
+typedef struct {
+  guint32 n_tok, n_heads, n_kv_heads, head_dim;
+  guint32 capacity, v_offset;
+  float eps;
+  float rope_log2_base;
+  float rope_scale;
+} ProloguePush;
+G_STATIC_ASSERT (sizeof (ProloguePush) == 36);
 
 gboolean
 lb_vk_rope (LbVkCommands *cmds, const LbVkRope *op, GError **error)
@@ -92,4 +103,41 @@ lb_vk_kv_store (LbVkCommands *cmds, const LbVkKvStore *op, GError **error)
   return pipeline != NULL
          && lb_vk_dispatch (cmds, pipeline, bindings, &push,
                             lb_vk_groups ((guint64) op->n_tok * op->n_kv_heads * op->head_dim, WG), 1, 1, error);
+}
+
+gboolean
+lb_vk_attention_prologue (LbVkCommands *cmds, const LbVkAttentionPrologue *op, GError **error)
+{
+  LbVkContext *ctx = lb_vk_commands_get_context (cmds);
+  LbVkPipelineDesc desc = {
+    .shader = "attention_prologue",
+    .n_bindings = 8,
+    .access = { LB_VK_READ_WRITE, LB_VK_READ, LB_VK_READ, LB_VK_READ, LB_VK_READ, LB_VK_WRITE, LB_VK_WRITE,
+                LB_VK_WRITE },
+    .push_size = sizeof (ProloguePush),
+    /* A head's rotated pairs, two per invocation at 256 (the row
+     * kernels' sizing). */
+    .local_size = { lb_vk_row_workgroup_size (op->head_dim / 2), 1, 1 },
+  };
+  ProloguePush push = {
+    .n_tok = op->n_tok,
+    .n_heads = op->n_heads,
+    .n_kv_heads = op->n_kv_heads,
+    .head_dim = op->head_dim,
+    .capacity = op->capacity,
+    .v_offset = op->v_offset,
+    .eps = op->eps,
+    .rope_log2_base = (float) log2 (op->rope_base > 0 ? op->rope_base : 10000.0),
+    .rope_scale = op->rope_scale_factor > 0 ? 1.0f / op->rope_scale_factor : 1.0f,
+  };
+  LbVkBinding bindings[8] = {
+    op->q, op->kv, op->q_norm, op->k_norm, op->positions, op->cache_k, op->cache_v, op->slot_positions,
+  };
+  LbVkPipeline *pipeline;
+
+  g_return_val_if_fail (op->capacity > 0 && op->head_dim > 0 && op->head_dim % 2 == 0, FALSE);
+  pipeline = lb_vk_pipeline_get (ctx, &desc, error);
+  return pipeline != NULL
+         && lb_vk_dispatch (cmds, pipeline, bindings, &push,
+                            op->n_tok * (op->n_heads + 2 * op->n_kv_heads), 1, 1, error);
 }

@@ -45,4 +45,33 @@ typedef struct {
 /* Two tokens of one call must not fall on the same slot. */
 gboolean lb_vk_kv_store (LbVkCommands *cmds, const LbVkKvStore *op, GError **error);
 
+/* Everything a text layer does between its q/k/v projections and the
+ * attention, in one dispatch (decode is bound by the number of dependent
+ * dispatches, DESIGN §6):
+ *   q ← rope(rmsnorm_head(q) * q_norm)                    in place, f32
+ *   K cache ← rope(rmsnorm_head(k) * k_norm)               F16
+ *   V cache ← v                                            F16
+ *   slot_positions[slot] ← position
+ * with the slots and the rotation of lb_vk_kv_store and lb_vk_rope (cache
+ * element (slot, head, d) at head × capacity × head_dim + slot × head_dim
+ * + d). The normed k is not written back: the attention reads keys from
+ * the cache. Two tokens of one call must not fall on the same slot. */
+typedef struct {
+  LbVkBinding q;              /* [n_tok][n_heads][head_dim] f32, read and rewritten */
+  LbVkBinding kv;             /* f32: k [n_tok][n_kv_heads][head_dim] at 0, v likewise at v_offset */
+  guint32 v_offset;           /* floats */
+  LbVkBinding q_norm, k_norm; /* [head_dim] f32 */
+  LbVkBinding positions;      /* [n_tok] int32 */
+  LbVkBinding cache_k;        /* F16 [n_kv_heads][capacity][head_dim], written */
+  LbVkBinding cache_v;        /* likewise */
+  LbVkBinding slot_positions; /* [capacity] int32, written */
+  guint32 n_tok, n_heads, n_kv_heads, head_dim;
+  guint32 capacity;
+  float eps;
+  float rope_base;            /* 10000, 1e6 */
+  float rope_scale_factor;    /* linear scaling; 0 or 1 = none */
+} LbVkAttentionPrologue;
+
+gboolean lb_vk_attention_prologue (LbVkCommands *cmds, const LbVkAttentionPrologue *op, GError **error);
+
 G_END_DECLS

@@ -3,8 +3,6 @@
 
 #include "config.h"
 
-#include <math.h>
-
 #include "vk/vk-ops-rows.h"
 
 /* Mirrors shaders/rmsnorm.comp. */
@@ -12,11 +10,8 @@ typedef struct {
   guint32 n_cols, n_rows;
   guint32 x_stride, y_stride;
   float eps;
-  guint32 rope_heads;
-  float rope_log2_base;
-  float rope_scale;
 } RmsNormPush;
-G_STATIC_ASSERT (sizeof (RmsNormPush) == 32);
+G_STATIC_ASSERT (sizeof (RmsNormPush) == 20);
 
 /* Mirrors shaders/add_rmsnorm.comp. */
 typedef struct {
@@ -55,15 +50,14 @@ gboolean
 lb_vk_rmsnorm (LbVkCommands *cmds, const LbVkRmsNorm *op, GError **error)
 {
   LbVkContext *ctx = lb_vk_commands_get_context (cmds);
-  guint32 wg = lb_vk_row_workgroup_size (op->rope ? op->n_cols / 2 : op->n_cols);
   LbVkPipelineDesc desc = {
     .shader = "rmsnorm",
-    .n_bindings = 4,
-    .access = { LB_VK_READ, LB_VK_READ, LB_VK_READ, LB_VK_WRITE },
+    .n_bindings = 3,
+    .access = { LB_VK_READ, LB_VK_READ, LB_VK_WRITE },
     .push_size = sizeof (RmsNormPush),
-    .local_size = { wg, 1, 1 },
-    .n_constants = 2,
-    .constants = { op->weight.buffer != NULL, op->rope != FALSE },
+    .local_size = { lb_vk_row_workgroup_size (op->n_cols), 1, 1 },
+    .n_constants = 1,
+    .constants = { op->weight.buffer != NULL },
   };
   RmsNormPush push = {
     .n_cols = op->n_cols,
@@ -71,20 +65,10 @@ lb_vk_rmsnorm (LbVkCommands *cmds, const LbVkRmsNorm *op, GError **error)
     .x_stride = stride_or (op->x_stride, op->n_cols),
     .y_stride = stride_or (op->y_stride, op->n_cols),
     .eps = op->eps,
-    .rope_heads = MAX (op->rope_heads, 1),
-    .rope_log2_base = (float) log2 (op->rope_base > 0 ? op->rope_base : 10000.0),
-    .rope_scale = op->rope_scale_factor > 0 ? 1.0f / op->rope_scale_factor : 1.0f,
   };
-  LbVkBinding bindings[4] = {
-    op->x,
-    lb_vk_bind_or (op->weight, op->x),
-    op->rope ? op->positions : op->x,
-    op->y,
-  };
-  LbVkPipeline *pipeline;
+  LbVkBinding bindings[3] = { op->x, lb_vk_bind_or (op->weight, op->x), op->y };
+  LbVkPipeline *pipeline = lb_vk_pipeline_get (ctx, &desc, error);
 
-  g_return_val_if_fail (!op->rope || (op->positions.buffer != NULL && op->n_cols % 2 == 0), FALSE);
-  pipeline = lb_vk_pipeline_get (ctx, &desc, error);
   return pipeline != NULL && lb_vk_dispatch (cmds, pipeline, bindings, &push, op->n_rows, 1, 1, error);
 }
 

@@ -10,12 +10,11 @@
 
 G_BEGIN_DECLS
 
-/* y = x / sqrt(mean(x²) + eps) [* weight] [then NEOX rope].
+/* y = x / sqrt(mean(x²) + eps) [* weight].
  * Per-head norms: n_rows = tokens × heads, n_cols = head_dim, rows of a
- * token contiguous (x_stride = head_dim), weight [head_dim].
- * With rope: row r belongs to token r / rope_heads, whose position is
- * positions[token]; pairs (i, i + n_cols/2) rotate by
- * position / rope_scale_factor × rope_base^(-2i/n_cols). */
+ * token contiguous (x_stride = head_dim), weight [head_dim]. (A text
+ * layer's q/k norms are fused with rope and the KV cache stores:
+ * lb_vk_attention_prologue in vk-ops-rope.h.) */
 typedef struct {
   LbVkBinding x;            /* [n_rows][x_stride] f32 */
   LbVkBinding weight;       /* [n_cols] f32, or { NULL } */
@@ -23,11 +22,6 @@ typedef struct {
   guint32 n_rows, n_cols;
   guint32 x_stride, y_stride;
   float eps;
-  gboolean rope;
-  LbVkBinding positions;    /* [n_rows / rope_heads] int32 (rope) */
-  guint32 rope_heads;       /* rows per token (rope) */
-  float rope_base;          /* 10000, 1e6 */
-  float rope_scale_factor;  /* linear scaling; 0 or 1 = none */
 } LbVkRmsNorm;
 
 gboolean lb_vk_rmsnorm (LbVkCommands *cmds, const LbVkRmsNorm *op, GError **error);

@@ -2,9 +2,12 @@
  *
  * Sampling on the GPU (shaders/topk.comp): argmax and top-K over a
  * vocabulary (262144 logits) without copying the logits back. Results are
- * largest first, ties to the lower index; NaN counts as -inf. A few passes
- * (each workgroup keeps the K best of its chunk, then the candidates are
- * reduced again) go into one recording without host round trips.
+ * largest first, ties to the lower index; NaN counts as -inf and -0 as +0
+ * (both come back as the value they count as). Argmax: two streaming
+ * passes. K > 1: a radix select (histograms of 11, 11 and 10 bits of the
+ * value's bits find the K-th largest) and a sort of the K survivors in one
+ * workgroup: four dispatches and a fill, whatever K, all in one recording
+ * without host round trips.
  */
 #pragma once
 

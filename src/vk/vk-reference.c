@@ -168,9 +168,17 @@ lb_vk_ref_top_k (const float *values, gsize n, gsize k, float *out_values, guint
     {
       gsize best = G_MAXSIZE;
 
+      /* NaN ranks as -inf (as the kernel does): compare through a copy. */
+      float best_value = -INFINITY;
       for (gsize i = 0; i < n; i++)
-        if (!taken[i] && (best == G_MAXSIZE || values[i] > values[best]))
-          best = i;
+        {
+          float v = isnan (values[i]) ? -INFINITY : values[i];
+          if (!taken[i] && (best == G_MAXSIZE || v > best_value))
+            {
+              best = i;
+              best_value = v;
+            }
+        }
       if (best == G_MAXSIZE)
         {
           out_values[r] = -INFINITY;

@@ -49,7 +49,8 @@ typedef struct {
 
 void lb_vk_ref_attention (const LbVkRefAttention *a);
 
-/* The k largest of values[0..n) in descending order, ties by lower index. */
+/* The k largest of values[0..n) in descending order, ties by lower index;
+ * NaN ranks as -inf (and is reported as the NaN it is). */
 void lb_vk_ref_top_k (const float *values, gsize n, gsize k, float *out_values, guint32 *out_indices);
 
 /* in: [grid_h * grid_w][channels] row-major tokens; out: [(grid_h/k) * (grid_w/k)][channels]. */

@@ -17,6 +17,7 @@ engine_test_stream_init (EngineTestStream *stream)
   stream->text = g_string_new (NULL);
   stream->attention = g_array_new (FALSE, FALSE, sizeof (float));
   stream->top = g_array_new (FALSE, FALSE, sizeof (LbTokenLogit));
+  stream->logprobs = g_array_new (FALSE, FALSE, sizeof (float));
   stream->main_thread = g_thread_self ();
 }
 
@@ -27,6 +28,7 @@ engine_test_stream_clear (EngineTestStream *stream)
   g_string_free (stream->text, TRUE);
   g_array_unref (stream->attention);
   g_array_unref (stream->top);
+  g_array_unref (stream->logprobs);
 }
 
 void
@@ -59,6 +61,10 @@ engine_test_stream_cb (LbSession *session, const LbTokenBatch *batch, gpointer u
       s->n_top = batch->n_top;
       g_array_append_vals (s->top, batch->top, batch->n_tokens * batch->n_top);
     }
+  /* Every batch of an ask has log-probabilities, or none has. */
+  g_assert_cmpuint (s->logprobs->len, ==, batch->logprobs != NULL ? s->ids->len - batch->n_tokens : 0);
+  if (batch->logprobs != NULL)
+    g_array_append_vals (s->logprobs, batch->logprobs, batch->n_tokens);
   s->n_batches++;
   s->saw_last = batch->last;
 

@@ -21,6 +21,7 @@ typedef struct {
   guint n_image_positions;
   GArray *top;           /* LbTokenLogit, n_top per token */
   guint n_top;
+  GArray *logprobs;      /* float, one per token when the batches had them */
   guint n_batches;
   gboolean saw_last;
   GThread *main_thread;

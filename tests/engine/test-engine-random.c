@@ -22,7 +22,7 @@
 
 #include "engine-test.h"
 #include "lb-test.h"
-#include "model/random-model.h"
+#include "lb-test-model.h"
 
 #define N_STEPS 6
 #define N_TOP 4
@@ -32,60 +32,31 @@ typedef struct {
   const char *preset;
   const char *shape;          /* overrides, or NULL */
   const char *type;           /* text matrices */
-  LbTensorType mmproj_type;
+  const char *mmproj_type;    /* projector matrices */
 } ModelCase;
 
 static const ModelCase models[] = {
-  { "tiny-f32", "tiny", NULL, "f32", LB_TENSOR_F32 },
+  { "tiny-f32", "tiny", NULL, "f32", "f32" },
   /* 4:1 GQA, head 16, every third layer global, a window of 5. */
-  { "gqa-f16", "tiny", "heads=8,kv-heads=2,head-dim=16,window=5,pattern=3,layers=6", "f16", LB_TENSOR_F16 },
+  { "gqa-f16", "tiny", "heads=8,kv-heads=2,head-dim=16,window=5,pattern=3,layers=6", "f16", "f16" },
   /* Soft-capped logits, rope scaling 4, a separate output matrix. */
-  { "softcap-q8", "tiny", "softcap=30,rope-scale=4,tied=0,window=6", "q8_0", LB_TENSOR_F16 },
-  { "bf16", "tiny", "kv-heads=4", "bf16", LB_TENSOR_F32 },
-  { "q4_0", "tiny", "ff=384", "q4_0", LB_TENSOR_F16 },
-  { "q5_1", "tiny", NULL, "q5_1", LB_TENSOR_F16 },
+  { "softcap-q8", "tiny", "softcap=30,rope-scale=4,tied=0,window=6", "q8_0", "f16" },
+  { "bf16", "tiny", "kv-heads=4", "bf16", "f32" },
+  { "q4_0", "tiny", "ff=384", "q4_0", "f16" },
+  { "q5_1", "tiny", NULL, "q5_1", "f16" },
   /* The k-quants need rows of 256. */
-  { "small-q4km", "small", "layers=6", "q4_k_m", LB_TENSOR_F16 },
-  { "q6_k", "small", "layers=4,kv-heads=2,head-dim=32,heads=8", "q6_k", LB_TENSOR_F32 },
+  { "small-q4km", "small", "layers=6", "q4_k_m", "f16" },
+  { "q6_k", "small", "layers=4,kv-heads=2,head-dim=32,heads=8", "q6_k", "f32" },
 };
 
 static const char *
 model_dir (const ModelCase *mc)
 {
-  static GHashTable *written;
-  char *dir;
-
-  if (written == NULL)
-    written = g_hash_table_new (g_str_hash, g_str_equal);
-  dir = g_hash_table_lookup (written, mc->name);
-  if (dir == NULL)
-    {
-      LbRandomModelSpec spec = { 0 };
-      g_autoptr(GError) error = NULL;
-      g_autofree char *text = NULL, *mmproj = NULL;
-      LbTensorType type;
-      gboolean k_mix;
-
-      dir = g_build_filename (lb_test_tmpdir (), mc->name, NULL);
-      g_mkdir_with_parents (dir, 0700);
-      g_assert_true (lb_random_model_spec_init (&spec, mc->preset, &error));
-      if (mc->shape != NULL)
-        g_assert_true (lb_random_model_spec_parse_shape (&spec, mc->shape, &error));
-      g_assert_true (lb_random_model_parse_type (mc->type, &type, &k_mix, &error));
-      g_assert_no_error (error);
-      spec.type = type;
-      spec.k_mix = k_mix;
-      spec.mmproj_type = mc->mmproj_type;
-      spec.seed = 1000 + g_str_hash (mc->name) % 1000;
-      text = g_build_filename (dir, "text.gguf", NULL);
-      mmproj = g_build_filename (dir, "mmproj.gguf", NULL);
-      g_assert_true (lb_random_model_spec_check (&spec, &error));
-      g_assert_true (lb_random_model_write (&spec, text, mmproj, &error));
-      g_assert_no_error (error);
-      lb_random_model_spec_clear (&spec);
-      g_hash_table_insert (written, (gpointer) mc->name, dir);
-    }
-  return dir;
+  LbTestModelSpec spec = {
+    .preset = mc->preset, .shape = mc->shape, .type = mc->type, .mmproj_type = mc->mmproj_type,
+    .seed = 1000 + g_str_hash (mc->name) % 1000,
+  };
+  return lb_test_random_model (mc->name, &spec);
 }
 
 static LbEngine *
@@ -294,7 +265,7 @@ test_long_context (void)
  * encode, even on a fast machine. */
 static const ModelCase slow = {
   "slow", "tiny", "embd=512,heads=8,kv-heads=2,head-dim=64,ff=1024,layers=16,"
-  "image=224,v-embd=128,v-ff=256,v-layers=8,v-heads=4,pool=4", "f16", LB_TENSOR_F16,
+  "image=224,v-embd=128,v-ff=256,v-layers=8,v-heads=4,pool=4", "f16", "f16",
 };
 
 static void
@@ -453,6 +424,36 @@ test_warm_up (void)
   g_array_set_size (prompt, 11);
   run (vk, prompt, NULL, NULL, 3, &a);
   engine_test_stream_clear (&a);
+
+  /* Scored answers (LbAskRequest.forced_logprobs), in one prefill and
+   * step by step: answers of 1 to 40 tokens leave chunks of logits of
+   * every size the warm-up builds (1 to 8, then up to 32). */
+  for (guint n = 1; n <= 40; n += n < 8 ? 1 : 12)
+    for (guint steps = 0; steps < 2; steps++)
+      {
+        g_autoptr(LbSession) session = lb_engine_new_session (vk);
+        g_autoptr(GArray) forced = g_array_new (FALSE, FALSE, sizeof (gint32));
+        g_autoptr(GError) error = NULL;
+        LbAskRequest request;
+
+        for (guint i = 0; i < n; i++)
+          {
+            gint32 id = (gint32) (20 + i * 7);
+            g_array_append_val (forced, id);
+          }
+        lb_ask_request_init (&request);
+        request.prompt_tokens = (const gint32 *) (gpointer) prompt->data;
+        request.n_prompt_tokens = prompt->len;
+        request.forced_tokens = (const gint32 *) (gpointer) forced->data;
+        request.n_forced_tokens = n;
+        request.forced_logprobs = TRUE;
+        request.n_top_logits = steps;
+        engine_test_stream_init (&a);
+        lb_session_ask_sync (session, &request, engine_test_stream_cb, &a, NULL, NULL, &error);
+        g_assert_no_error (error);
+        g_assert_cmpuint (a.logprobs->len, ==, n);
+        engine_test_stream_clear (&a);
+      }
 }
 
 /* Seeded sampling is reproducible, top_k = 1 is greedy, and the repeat
@@ -524,7 +525,7 @@ test_sampling (void)
 static void
 test_out_of_memory (void)
 {
-  const ModelCase huge = { "huge-context", "tiny", "ctx=1073741824,pattern=1", "f32", LB_TENSOR_F32 };
+  const ModelCase huge = { "huge-context", "tiny", "ctx=1073741824,pattern=1", "f32", "f32" };
   const char *dir = model_dir (&huge);
   g_autofree char *text = g_build_filename (dir, "text.gguf", NULL);
   g_autoptr(LbEngine) engine = engine_test_new (LB_ENGINE_BACKEND_VULKAN, 1u << 30);

@@ -7,39 +7,15 @@
 
 #include "imaging/image.h"
 #include "lb-test.h"
+#include "lb-test-model.h"
 #include "model/chat-format.h"
-#include "model/random-model.h"
 #include "regions-test.h"
 
 const char *
 regions_test_model (const char *name, const char *shape, guint64 seed)
 {
-  static GHashTable *written;
-  char *dir;
-
-  if (written == NULL)
-    written = g_hash_table_new (g_str_hash, g_str_equal);
-  dir = g_hash_table_lookup (written, name);
-  if (dir == NULL)
-    {
-      g_auto(LbRandomModelSpec) spec = { 0 };
-      g_autoptr(GError) error = NULL;
-      g_autofree char *text = NULL, *mmproj = NULL;
-
-      dir = g_build_filename (lb_test_tmpdir (), name, NULL);
-      g_mkdir_with_parents (dir, 0700);
-      g_assert_true (lb_random_model_spec_init (&spec, "tiny", &error));
-      if (shape != NULL)
-        g_assert_true (lb_random_model_spec_parse_shape (&spec, shape, &error));
-      spec.seed = seed;
-      text = g_build_filename (dir, "text.gguf", NULL);
-      mmproj = g_build_filename (dir, "mmproj.gguf", NULL);
-      g_assert_true (lb_random_model_spec_check (&spec, &error));
-      g_assert_true (lb_random_model_write (&spec, text, mmproj, &error));
-      g_assert_no_error (error);
-      g_hash_table_insert (written, g_strdup (name), dir);
-    }
-  return dir;
+  LbTestModelSpec spec = { .shape = shape, .seed = seed };
+  return lb_test_random_model (name, &spec);
 }
 
 LbEngine *

@@ -31,7 +31,7 @@ test_json (void)
   root = json_node_get_object (json_parser_get_root (parser));
   g_assert_nonnull (json_object_get_string_member (root, "device"));
   rows = json_object_get_array_member (root, "rows");
-  /* rmsnorm, rmsnorm+rope, add_rmsnorm: two shapes each. */
+  /* rmsnorm, rmsnorm+rope+kv_store (the attention prologue), add_rmsnorm: two shapes each. */
   g_assert_cmpuint (json_array_get_length (rows), ==, 6);
   for (guint i = 0; i < json_array_get_length (rows); i++)
     {

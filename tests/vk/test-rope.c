@@ -1,15 +1,17 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later
  *
  * NEOX rope from a position buffer (plain and linear-scaled, strided rows,
- * in place) and stores into the F16 KV cache, linear and ring, against the
- * C reference. Tolerance: rope 3e-4 absolute for positions below 2000 with
+ * in place), stores into the F16 KV cache, linear and ring, and the fused
+ * attention prologue (q/k norm + rope + both stores), against the C
+ * reference. Tolerance: rope 3e-4 absolute for positions below 2000 with
  * scaling 8 or below 600 unscaled (float32 angles), KV store exact F16
- * rounding within one ulp.
+ * rounding within one ulp; a roped F16 key adds the two.
  */
 #define G_LOG_DOMAIN "lightbox-test"
 
 #include "config.h"
 
+#include <math.h>
 #include <string.h>
 
 #include "vk-test.h"
@@ -127,6 +129,119 @@ test_kv_store (void)
     }
 }
 
+/* The attention prologue against its parts in C: per-head rmsnorm with
+ * weight, rope, F16 rounding into ring slots. The caches and the slots
+ * start poisoned, so a slot the call should not touch must stay poisoned;
+ * v sits after k with a gap, as the engine's buffers have it. */
+static void
+test_attention_prologue (void)
+{
+  LbVkContext *ctx = vk_test_context ();
+  g_autoptr(GRand) rand = vk_test_rand ();
+  /* Decode on the 4B shapes; odd head counts and grouped queries; rings
+   * that wrap (positions beyond the capacity); head sizes 72 and 2; more
+   * tokens than one workgroup's worth of rows, and more rows than one
+   * dispatch axis holds. */
+  const struct { guint32 n_tok, heads, kv_heads, dim, capacity, first_pos, v_gap; float base, factor; } cases[] = {
+    { 1, 8, 4, 256, 4096, 1500, 0, 1e6f, 8 },
+    { 1, 8, 4, 256, 1040, 590, 64, 10000, 1 },
+    { 5, 3, 1, 72, 16, 27, 5, 10000, 1 },
+    { 7, 4, 2, 32, 8, 13, 0, 10000, 1 },
+    { 3, 1, 1, 2, 50, 0, 3, 10000, 1 },
+    { 33, 5, 5, 64, 40, 300, 0, 500, 2 },
+    { 4100, 8, 4, 2, 4200, 7, 0, 10000, 8 },
+  };
+
+  if (ctx == NULL)
+    return;
+  for (gsize t = 0; t < G_N_ELEMENTS (cases); t++)
+    {
+      guint32 n_tok = cases[t].n_tok, H = cases[t].heads, KV = cases[t].kv_heads, D = cases[t].dim;
+      guint32 cap = cases[t].capacity;
+      gsize n_q = (gsize) n_tok * H * D, n_kv = (gsize) n_tok * KV * D, n_cache = (gsize) KV * cap * D;
+      guint32 v_offset = (guint32) n_kv + cases[t].v_gap;
+      g_autofree float *q = vk_test_random_floats (rand, n_q, -3, 3);
+      g_autofree float *kv = vk_test_random_floats (rand, v_offset + n_kv, -3, 3);
+      const float *k = kv, *v = kv + v_offset;
+      g_autofree float *qw = vk_test_random_floats (rand, D, 0.5, 1.5);
+      g_autofree float *kw = vk_test_random_floats (rand, D, 0.5, 1.5);
+      g_autofree float *want_q = g_new (float, n_q), *want_k = g_new (float, n_kv), *got_q = NULL;
+      g_autofree gint32 *pos = g_new (gint32, n_tok), *slot_pos = NULL;
+      g_autofree guint16 *cache_k = NULL, *cache_v = NULL;
+      g_autoptr(LbVkBuffer) bq = NULL, bkv = NULL, bqw = NULL, bkw = NULL, bp = NULL;
+      g_autoptr(LbVkBuffer) bck = NULL, bcv = NULL, bsp = NULL;
+      g_autoptr(LbVkCommands) cmds = NULL;
+      g_autoptr(GError) error = NULL;
+      guint32 poison = 0x7fc00000u;
+
+      for (guint32 i = 0; i < n_tok; i++)
+        pos[i] = (gint32) (cases[t].first_pos + i);
+      lb_vk_ref_rmsnorm (q, qw, want_q, (gsize) n_tok * H, D, 1e-6f);
+      lb_vk_ref_rope_neox (want_q, n_tok, H, D, pos, cases[t].base, cases[t].factor);
+      lb_vk_ref_rmsnorm (k, kw, want_k, (gsize) n_tok * KV, D, 1e-6f);
+      lb_vk_ref_rope_neox (want_k, n_tok, KV, D, pos, cases[t].base, cases[t].factor);
+
+      bq = vk_test_upload_floats (ctx, q, n_q, "q");
+      bkv = vk_test_upload_floats (ctx, kv, v_offset + n_kv, "k, v");
+      bqw = vk_test_upload_floats (ctx, qw, D, "q_norm");
+      bkw = vk_test_upload_floats (ctx, kw, D, "k_norm");
+      bp = vk_test_upload (ctx, pos, n_tok * 4, "positions");
+      cmds = vk_test_commands (ctx);
+      /* F16 NaN in every half (the usual poison is a float32 NaN). */
+      bck = vk_test_poisoned (ctx, cmds, (n_cache * 2 + 3) / 4 * 4, "k cache");
+      bcv = vk_test_poisoned (ctx, cmds, (n_cache * 2 + 3) / 4 * 4, "v cache");
+      g_assert_true (lb_vk_commands_fill (cmds, lb_vk_bind (bck), 0x7e007e00u, &error));
+      g_assert_true (lb_vk_commands_fill (cmds, lb_vk_bind (bcv), 0x7e007e00u, &error));
+      bsp = vk_test_poisoned (ctx, cmds, cap * 4, "slot positions");
+      lb_vk_attention_prologue (cmds, &(LbVkAttentionPrologue) {
+          .q = lb_vk_bind (bq), .kv = lb_vk_bind (bkv), .v_offset = v_offset,
+          .q_norm = lb_vk_bind (bqw), .k_norm = lb_vk_bind (bkw), .positions = lb_vk_bind (bp),
+          .cache_k = lb_vk_bind (bck), .cache_v = lb_vk_bind (bcv), .slot_positions = lb_vk_bind (bsp),
+          .n_tok = n_tok, .n_heads = H, .n_kv_heads = KV, .head_dim = D, .capacity = cap,
+          .eps = 1e-6f, .rope_base = cases[t].base, .rope_scale_factor = cases[t].factor }, &error);
+      g_assert_no_error (error);
+      vk_test_run_commands (cmds);
+
+      got_q = vk_test_download_floats (bq, n_q);
+      lb_test_assert_close (got_q, want_q, n_q, 3e-4, 2e-5);
+      cache_k = vk_test_download (bck, n_cache * 2);
+      cache_v = vk_test_download (bcv, n_cache * 2);
+      slot_pos = vk_test_download (bsp, cap * 4);
+      for (guint32 s = 0; s < cap; s++)
+        {
+          gint32 i = -1;
+
+          for (guint32 j = 0; j < n_tok; j++)
+            if ((guint32) pos[j] % cap == s)
+              i = (gint32) j;
+          if (i < 0)
+            {
+              /* Untouched: still the poison, in both caches. */
+              g_assert_cmpuint ((guint32) slot_pos[s], ==, poison);
+              for (guint32 h = 0; h < KV; h++)
+                for (guint32 d = 0; d < D; d++)
+                  {
+                    g_assert_true (isnan (lb_f16_to_f32 (cache_k[((gsize) h * cap + s) * D + d])));
+                    g_assert_true (isnan (lb_f16_to_f32 (cache_v[((gsize) h * cap + s) * D + d])));
+                  }
+              continue;
+            }
+          g_assert_cmpint (slot_pos[s], ==, pos[i]);
+          for (guint32 h = 0; h < KV; h++)
+            for (guint32 d = 0; d < D; d++)
+              {
+                gsize src = ((gsize) i * KV + h) * D + d, dst = ((gsize) h * cap + s) * D + d;
+                float want_kh = lb_f16_to_f32 (lb_f32_to_f16 (want_k[src]));
+                float want_vh = lb_f16_to_f32 (lb_f32_to_f16 (v[src]));
+                float got_kh = lb_f16_to_f32 (cache_k[dst]), got_vh = lb_f16_to_f32 (cache_v[dst]);
+
+                lb_test_assert_close (&got_kh, &want_kh, 1, 3e-4, 1.0 / 1024);
+                lb_test_assert_close (&got_vh, &want_vh, 1, 6e-8, 1.0 / 1024);
+              }
+        }
+    }
+}
+
 int
 main (int argc, char **argv)
 {
@@ -134,5 +249,6 @@ main (int argc, char **argv)
   vk_test_init ();
   g_test_add_func ("/vk/rope/shapes", test_rope);
   g_test_add_func ("/vk/kv-store/linear-and-ring", test_kv_store);
+  g_test_add_func ("/vk/attention-prologue/shapes", test_attention_prologue);
   return vk_test_run ();
 }
