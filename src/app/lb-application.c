@@ -9,6 +9,7 @@
 
 #include "app/lb-application.h"
 #include "app/lb-demo.h"
+#include "app/lb-generation.h"
 #include "app/lb-preferences-window.h"
 #include "app/lb-screenshot.h"
 #include "app/lb-window.h"
@@ -36,6 +37,7 @@ struct _LbApplication
   char *question;
   char *panel;
   char **actions;
+  char *demo_answer;
 
   /* Screenshot progress. */
   gboolean actions_done;
@@ -185,6 +187,9 @@ new_window (LbApplication *self)
       gtk_window_unmaximize (GTK_WINDOW (window));
       gtk_window_set_default_size (GTK_WINDOW (window), self->screenshot_width, self->screenshot_height);
     }
+  /* No restored draft for --generate to ask about, none overwritten. */
+  if (self->screenshot_path != NULL)
+    lb_report_panel_set_keep_drafts (lb_window_get_report_panel (window), FALSE);
   if (self->panel != NULL)
     g_settings_set_string (self->settings, "sidebar-page", self->panel);
   gtk_window_present (GTK_WINDOW (window));
@@ -420,16 +425,26 @@ screenshot_tick (gpointer user_data)
       self->settled_ticks = 0;
       return G_SOURCE_CONTINUE;
     }
-  if (self->actions != NULL && !self->actions_done && lb_window_get_document (window) != NULL)
+  /* --action NAME: window actions, in order (what a user would click),
+   * once the image is open and, with --generate or --ask, once that
+   * answer is written (an occlusion map needs one). */
+  gboolean answer_pending = (self->generate && !self->generate_started)
+                            || (self->question != NULL && !self->question_asked);
+  if (self->actions != NULL && !self->actions_done && lb_window_get_document (window) != NULL && !answer_pending)
     {
-      /* --action NAME: window actions, in order (what a user would click). */
       self->actions_done = TRUE;
       for (guint i = 0; self->actions[i] != NULL; i++)
         {
-          g_autofree char *name = g_str_has_prefix (self->actions[i], "win.") ? g_strdup (self->actions[i])
-                                                                              : g_strconcat ("win.", self->actions[i], NULL);
-          if (!gtk_widget_activate_action (GTK_WIDGET (window), name, NULL))
-            g_printerr ("lightbox: no action %s\n", name);
+          g_autofree char *detailed = g_str_has_prefix (self->actions[i], "win.") ? g_strdup (self->actions[i])
+                                                                                  : g_strconcat ("win.", self->actions[i], NULL);
+          /* "regions-source::token", "select-box(0)": a target, as in menus. */
+          g_autofree char *name = NULL;
+          g_autoptr(GVariant) target = NULL;
+          g_autoptr(GError) error = NULL;
+          if (!g_action_parse_detailed_name (detailed, &name, &target, &error))
+            g_printerr ("lightbox: %s\n", error->message);
+          else if (!gtk_widget_activate_action_variant (GTK_WIDGET (window), name, target))
+            g_printerr ("lightbox: no action %s\n", detailed);
         }
       self->settled_ticks = 0;
       return G_SOURCE_CONTINUE;
@@ -481,6 +496,7 @@ lb_application_handle_local_options (GApplication *app, GVariantDict *options)
   g_variant_dict_lookup (options, "ask", "s", &self->question);
   g_variant_dict_lookup (options, "panel", "s", &self->panel);
   g_variant_dict_lookup (options, "action", "^as", &self->actions);
+  g_variant_dict_lookup (options, "demo-answer", "s", &self->demo_answer);
   g_variant_dict_lookup (options, "size", "&s", &size);
   g_variant_dict_lookup (options, "color-scheme", "&s", &scheme);
 
@@ -530,6 +546,8 @@ lb_application_startup (GApplication *app)
   g_set_application_name (_("Lightbox"));
   gtk_window_set_default_icon_name (APPLICATION_ID);
 
+  /* Applied to random and test models only (lb-generation.h). */
+  lb_generation_set_demo_answer (self->demo_answer);
   if (self->demo)
     lb_application_load_demo_model (self);
   else if (g_settings_get_boolean (self->settings, "load-model-at-start"))
@@ -603,6 +621,7 @@ lb_application_finalize (GObject *object)
   g_free (self->question);
   g_free (self->panel);
   g_strfreev (self->actions);
+  g_free (self->demo_answer);
 
   G_OBJECT_CLASS (lb_application_parent_class)->finalize (object);
 }
@@ -633,8 +652,11 @@ static const GOptionEntry option_entries[] = {
     N_("QUESTION") },
   { "panel", 0, 0, G_OPTION_ARG_STRING, NULL, N_("Side panel page: report, chat or details"), N_("PAGE") },
   { "action", 0, 0, G_OPTION_ARG_STRING_ARRAY, NULL,
-    N_("Activate a window action once the image is open (zoom-in, invert, show-model-input…); repeatable"),
+    N_("Activate a window action once the image is open and any --generate or --ask answer is written "
+       "(zoom-in, invert, show-model-input, occlusion-map…); repeatable"),
     N_("ACTION") },
+  { "demo-answer", 0, 0, G_OPTION_ARG_STRING, NULL,
+    N_("With the demo model: force its answers to be this text (still marked as demo output)"), N_("TEXT") },
   { "version", 0, 0, G_OPTION_ARG_NONE, NULL, N_("Print the version and quit"), NULL },
   { NULL },
 };

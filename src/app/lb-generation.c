@@ -7,6 +7,10 @@
 
 #include "app/lb-generation.h"
 
+/* lightbox --demo-answer: the text every answer of a test model is
+ * teacher-forced to write (NULL: off). Never applied to a real model. */
+static char *demo_answer;
+
 struct _LbGeneration
 {
   GObject parent_instance;
@@ -21,7 +25,16 @@ struct _LbGeneration
   LbSamplingParams sampling;
   guint max_tokens;
   gboolean capture_attention;
+  gboolean has_image;
   LbModelInput *model_input;
+  gboolean forced;
+  char *forced_text;       /* demo_answer when the ask started */
+
+  /* For the regions: every token of the answer as generated, and where the
+   * conversation stood before and after it. */
+  GArray *ids;             /* gint32 */
+  guint n_past_before;
+  guint n_past_after;
 
   gboolean running;
   gboolean stopped;
@@ -76,6 +89,7 @@ finish (LbGeneration *self, GError *error)
   g_clear_error (&self->error);
   self->error = error;
   self->running = FALSE;
+  self->n_past_after = lb_session_get_n_past (self->session);
   g_clear_object (&self->cancellable);
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_RUNNING]);
   g_signal_emit (self, signals[FINISHED], 0);
@@ -110,6 +124,7 @@ on_tokens (LbSession *session, const LbTokenBatch *batch, gpointer user_data)
       start = end;
     }
 
+  g_array_append_vals (self->ids, batch->ids, batch->n_tokens);
   g_signal_emit (self, signals[TOKEN_BATCH], 0, (gpointer) batch);
   self->n_tokens += batch->n_tokens;
   double seconds = (g_get_monotonic_time () - self->first_token_time) / 1e6;
@@ -145,7 +160,9 @@ on_answered (GObject *source, GAsyncResult *result, gpointer user_data)
       self->tokens_per_second = stats.decode_tokens_per_second;
       g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_TOKENS_PER_SECOND]);
     }
-  const char *why = stats.stop_reason == LB_STOP_MAX_TOKENS ? _(" · length limit")
+  /* A forced answer (--demo-answer) always ends at its length. */
+  const char *why = self->forced ? ""
+                    : stats.stop_reason == LB_STOP_MAX_TOKENS ? _(" · length limit")
                     : stats.stop_reason == LB_STOP_CONTEXT_FULL ? _(" · context full") : "";
   g_autofree char *status = g_strdup_printf (_("%u tokens · %.1f tokens/s%s"), stats.n_generated,
                                              self->tokens_per_second, why);
@@ -153,9 +170,24 @@ on_answered (GObject *source, GAsyncResult *result, gpointer user_data)
   finish (self, NULL);
 }
 
+/* --demo-answer: the text and the end of the turn, as tokens to force. */
+static GArray *
+demo_answer_tokens (LbGeneration *self, const LbTokenizer *tokenizer)
+{
+  if (self->forced_text == NULL || tokenizer == NULL || !lb_model_manager_get_is_test_model (self->models))
+    return NULL;
+  GArray *ids = lb_tokenizer_encode (tokenizer, self->forced_text, -1, LB_TOKENIZE_DEFAULT);
+  gint32 end = lb_tokenizer_special (tokenizer, LB_SPECIAL_END_OF_TURN);
+  if (end >= 0)
+    g_array_append_val (ids, end);
+  return ids;
+}
+
 static void
 ask (LbGeneration *self, const LbModelInput *image)
 {
+  const LbTokenizer *tokenizer = lb_engine_get_tokenizer (lb_session_get_engine (self->session));
+  g_autoptr(GArray) forced = demo_answer_tokens (self, tokenizer);
   LbAskRequest request;
   lb_ask_request_init (&request);
   request.system = self->system;
@@ -163,9 +195,16 @@ ask (LbGeneration *self, const LbModelInput *image)
   request.image = image;
   request.sampling = self->sampling;
   request.max_tokens = self->max_tokens;
-  request.capture_attention = self->capture_attention && image != NULL;
+  /* Follow-ups too: the engine reads the attention over the image that
+   * the conversation holds (and captures nothing without one). */
+  request.capture_attention = self->capture_attention;
+  if (forced != NULL && forced->len > 0)
+    {
+      request.forced_tokens = (const gint32 *) (gconstpointer) forced->data;
+      request.n_forced_tokens = forced->len;
+      self->forced = TRUE;
+    }
 
-  const LbTokenizer *tokenizer = lb_engine_get_tokenizer (lb_session_get_engine (self->session));
   self->thinking_start = tokenizer != NULL ? lb_tokenizer_special (tokenizer, LB_SPECIAL_THINKING_START) : -1;
   self->thinking_end = tokenizer != NULL ? lb_tokenizer_special (tokenizer, LB_SPECIAL_THINKING_END) : -1;
 
@@ -221,6 +260,14 @@ lb_generation_start (LbGeneration *self, LbDocument *document, const LbCrop *cro
   self->n_tokens = 0;
   self->tokens_per_second = 0;
   self->has_stats = FALSE;
+  self->forced = FALSE;
+  g_free (self->forced_text);
+  self->forced_text = g_strdup (demo_answer);
+  self->has_image = document != NULL;
+  g_array_set_size (self->ids, 0);
+  /* The chat asks only between answers: the figure is the conversation's. */
+  self->n_past_before = lb_session_get_n_past (self->session);
+  self->n_past_after = self->n_past_before;
   g_clear_error (&self->error);
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_RUNNING]);
 
@@ -266,6 +313,64 @@ lb_generation_get_model_input (LbGeneration *self)
 {
   g_return_val_if_fail (LB_IS_GENERATION (self), NULL);
   return self->model_input;
+}
+
+gboolean
+lb_generation_get_has_image (LbGeneration *self)
+{
+  g_return_val_if_fail (LB_IS_GENERATION (self), FALSE);
+  return self->has_image;
+}
+
+const char *
+lb_generation_get_system (LbGeneration *self)
+{
+  g_return_val_if_fail (LB_IS_GENERATION (self), NULL);
+  return self->system;
+}
+
+const char *
+lb_generation_get_question (LbGeneration *self)
+{
+  g_return_val_if_fail (LB_IS_GENERATION (self), NULL);
+  return self->question;
+}
+
+const gint32 *
+lb_generation_get_ids (LbGeneration *self, guint *out_n)
+{
+  g_return_val_if_fail (LB_IS_GENERATION (self), NULL);
+  if (out_n != NULL)
+    *out_n = self->ids->len;
+  return (const gint32 *) (gconstpointer) self->ids->data;
+}
+
+guint
+lb_generation_get_n_past_before (LbGeneration *self)
+{
+  g_return_val_if_fail (LB_IS_GENERATION (self), 0);
+  return self->n_past_before;
+}
+
+guint
+lb_generation_get_n_past_after (LbGeneration *self)
+{
+  g_return_val_if_fail (LB_IS_GENERATION (self), 0);
+  return self->n_past_after;
+}
+
+gboolean
+lb_generation_get_forced (LbGeneration *self)
+{
+  g_return_val_if_fail (LB_IS_GENERATION (self), FALSE);
+  return self->forced;
+}
+
+void
+lb_generation_set_demo_answer (const char *text)
+{
+  g_free (demo_answer);
+  demo_answer = text != NULL && *text != '\0' ? g_strdup (text) : NULL;
 }
 
 LbSession *
@@ -359,10 +464,12 @@ lb_generation_finalize (GObject *object)
 
   g_free (self->system);
   g_free (self->question);
+  g_free (self->forced_text);
   g_free (self->status);
   g_clear_pointer (&self->model_input, lb_model_input_free);
   g_string_free (self->text, TRUE);
   g_string_free (self->thinking, TRUE);
+  g_array_unref (self->ids);
   g_clear_error (&self->error);
 
   G_OBJECT_CLASS (lb_generation_parent_class)->finalize (object);
@@ -435,6 +542,7 @@ lb_generation_init (LbGeneration *self)
 {
   self->text = g_string_new (NULL);
   self->thinking = g_string_new (NULL);
+  self->ids = g_array_new (FALSE, FALSE, sizeof (gint32));
   self->thinking_start = self->thinking_end = -1;
 }
 

@@ -35,6 +35,26 @@ void lb_generation_stop (LbGeneration *self);
 void lb_generation_set_capture_attention (LbGeneration *self, gboolean capture);
 const LbModelInput *lb_generation_get_model_input (LbGeneration *self); /* NULL: no image */
 
+/* What the ask was, to rebuild the exact context of an answer (occlusion
+ * maps): whether it sent the image (a follow-up does not), its system
+ * text (NULL: none) and question; every token generated (or forced), a
+ * thinking trace and the final stop token included; the positions the
+ * conversation held before the ask (0: the ask opened it) and after it. */
+gboolean lb_generation_get_has_image (LbGeneration *self);
+const char *lb_generation_get_system (LbGeneration *self);
+const char *lb_generation_get_question (LbGeneration *self);
+const gint32 *lb_generation_get_ids (LbGeneration *self, guint *out_n);
+guint lb_generation_get_n_past_before (LbGeneration *self);
+guint lb_generation_get_n_past_after (LbGeneration *self);
+
+/* lightbox --demo-answer: every answer started afterwards by a random or
+ * test model (never a real one) is teacher-forced to write text, then
+ * end its turn, so that screenshots can show boxes the random weights
+ * would never write. Still marked as demo output. NULL turns it off.
+ * lb_generation_get_forced: this answer was. */
+void lb_generation_set_demo_answer (const char *text);
+gboolean lb_generation_get_forced (LbGeneration *self);
+
 LbSession *lb_generation_get_session (LbGeneration *self);
 gboolean lb_generation_get_running (LbGeneration *self);
 /* "Preparing the image…", "Reading…", "Writing…", then a summary. */

@@ -215,6 +215,13 @@ void
 lb_heatmap_overlay_set_map (LbHeatmapOverlay *self, const LbRegionMap *map, const LbModelInput *input,
                             const char *title)
 {
+  lb_heatmap_overlay_set_map_full (self, map, input, title, NULL);
+}
+
+void
+lb_heatmap_overlay_set_map_full (LbHeatmapOverlay *self, const LbRegionMap *map, const LbModelInput *input,
+                                 const char *title, const char *meaning)
+{
   g_return_if_fail (LB_IS_HEATMAP_OVERLAY (self));
   g_return_if_fail (map == NULL || (input != NULL && input->scale > 0));
 
@@ -227,9 +234,10 @@ lb_heatmap_overlay_set_map (LbHeatmapOverlay *self, const LbRegionMap *map, cons
       self->geometry = *input;
       self->geometry.rgb = NULL;
     }
-  self->caption = title != NULL && title[0] != '\0'
-    ? g_strdup_printf ("%s: %s", title, LB_REGIONS_LABEL)
-    : g_strdup (LB_REGIONS_LABEL);
+  if (meaning == NULL)
+    meaning = LB_REGIONS_LABEL;
+  self->caption = title != NULL && title[0] != '\0' ? g_strdup_printf ("%s: %s", title, meaning)
+                                                    : g_strdup (meaning);
   lb_image_overlay_changed (LB_IMAGE_OVERLAY (self));
 }
 
@@ -238,6 +246,13 @@ lb_heatmap_overlay_has_map (LbHeatmapOverlay *self)
 {
   g_return_val_if_fail (LB_IS_HEATMAP_OVERLAY (self), FALSE);
   return self->map != NULL;
+}
+
+const LbRegionMap *
+lb_heatmap_overlay_get_map (LbHeatmapOverlay *self)
+{
+  g_return_val_if_fail (LB_IS_HEATMAP_OVERLAY (self), NULL);
+  return self->map;
 }
 
 double

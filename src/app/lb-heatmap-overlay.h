@@ -30,7 +30,13 @@ LbHeatmapOverlay *lb_heatmap_overlay_new (void);
  * what it means. A NULL map clears the overlay. */
 void lb_heatmap_overlay_set_map (LbHeatmapOverlay *self, const LbRegionMap *map,
                                  const LbModelInput *input, const char *title);
+/* The same with what the map means in the caption (NULL: LB_REGIONS_LABEL,
+ * "where the model looked — not proof", which suits attention maps). */
+void lb_heatmap_overlay_set_map_full (LbHeatmapOverlay *self, const LbRegionMap *map,
+                                      const LbModelInput *input, const char *title, const char *meaning);
 gboolean lb_heatmap_overlay_has_map (LbHeatmapOverlay *self);
+/* The map shown (NULL: none), for tests. */
+const LbRegionMap *lb_heatmap_overlay_get_map (LbHeatmapOverlay *self);
 
 /* Opacity of the strongest cell, 0–1 (default 0.6): "opacity". */
 double lb_heatmap_overlay_get_opacity (LbHeatmapOverlay *self);

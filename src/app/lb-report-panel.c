@@ -8,52 +8,10 @@
 #include "app/lb-autosave.h"
 #include "app/lb-generation.h"
 #include "app/lb-report-format.h"
-#include "app/lb-report-panel.h"
-
-struct _LbReportPanel
-{
-  AdwBin parent_instance;
-
-  GtkStack *stack;
-  GtkLabel *demo_mark;
-  GtkExpander *prompt_expander;
-  GtkLabel *role_label;
-  GtkTextView *prompt_view;
-  GtkScrolledWindow *report_scroller;
-  GtkTextView *report_view;
-  GtkLabel *placeholder_label;
-  GtkLabel *status_label;
-  GtkStack *button_stack;
-
-  GSettings *settings;
-  LbModelManager *models;
-  LbDocument *document;
-  LbGeneration *generation;
-  gboolean capture_attention;
-  LbAutosave *autosave;
-
-  gboolean streaming;      /* the buffer is being written by the model */
-  gboolean loading;        /* the buffer is being filled by code, not typed */
-  gboolean edited;         /* typed into since the last generation */
-  gboolean loading_prompt;
-  int format_from_line;    /* the first line not formatted yet while streaming */
-  char *generated_by;      /* the model that wrote the current draft */
-};
-
-enum {
-  PROP_0,
-  PROP_CAN_GENERATE,
-  PROP_RUNNING,
-  N_PROPS
-};
-
-enum {
-  ERROR,
-  N_SIGNALS
-};
+#include "app/lb-report-panel-private.h"
 
 static GParamSpec *properties[N_PROPS];
-static guint signals[N_SIGNALS];
+guint lb_report_panel_signals[N_SIGNALS];
 
 G_DEFINE_FINAL_TYPE (LbReportPanel, lb_report_panel, ADW_TYPE_BIN)
 
@@ -230,6 +188,9 @@ on_report_changed (GtkTextBuffer *buffer, LbReportPanel *self)
     {
       self->edited = TRUE;
       save_draft (self);
+      /* Its offsets were the generation's; the text no longer is. */
+      if (self->highlight_start >= 0)
+        lb_report_panel_highlight_sentence (self, NULL, -1, -1);
     }
   gtk_widget_set_visible (GTK_WIDGET (self->placeholder_label),
                           gtk_text_buffer_get_char_count (buffer) == 0 && !lb_report_panel_get_running (self));
@@ -251,6 +212,7 @@ on_text_appended (LbGeneration *generation, const char *chunk, LbReportPanel *se
   gboolean follow = scrolled_to_bottom (self);
   GtkTextIter end;
 
+  g_string_append (self->answer, chunk);
   gtk_text_buffer_get_end_iter (buffer, &end);
   gtk_text_buffer_insert (buffer, &end, chunk, -1);
   /* Format the lines this batch completed; the last one may still grow. */
@@ -259,6 +221,9 @@ on_text_appended (LbGeneration *generation, const char *chunk, LbReportPanel *se
     {
       lb_report_format_lines (buffer, self->format_from_line, last - 1);
       self->format_from_line = last;
+      /* Formatting a line replaces its text, and the mark with it. */
+      if (self->highlight_start >= 0)
+        lb_report_panel_apply_highlight (self, FALSE);
     }
   if (follow)
     {
@@ -284,8 +249,10 @@ on_generation_status (LbGeneration *generation, GParamSpec *pspec, LbReportPanel
     set_status (self, status);
 }
 
+/* The model stopped writing: the last lines are formatted, the draft
+ * becomes the user's to edit. */
 static void
-on_generation_finished (LbGeneration *generation, LbReportPanel *self)
+finish_draft (LbReportPanel *self)
 {
   GtkTextBuffer *buffer = report_buffer (self);
   int last = gtk_text_buffer_get_line_count (buffer) - 1;
@@ -301,6 +268,14 @@ on_generation_finished (LbGeneration *generation, LbReportPanel *self)
   gtk_text_buffer_delete (buffer, &start, &end);
   self->streaming = FALSE;
   self->edited = FALSE;
+  if (self->highlight_start >= 0)
+    lb_report_panel_apply_highlight (self, FALSE);
+}
+
+static void
+on_generation_finished (LbGeneration *generation, LbReportPanel *self)
+{
+  finish_draft (self);
 
   const GError *error = lb_generation_get_error (generation);
   if (error != NULL && g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
@@ -311,13 +286,54 @@ on_generation_finished (LbGeneration *generation, LbReportPanel *self)
   else if (error != NULL)
     {
       set_status (self, error->message);
-      g_signal_emit (self, signals[ERROR], 0, error);
+      g_signal_emit (self, lb_report_panel_signals[ERROR], 0, error);
     }
   else
     on_generation_status (generation, NULL, self);
 
   save_draft (self);
   update_state (self);
+}
+
+/* An empty draft that generation is about to write. */
+static void
+begin_draft (LbReportPanel *self, LbGeneration *generation)
+{
+  if (self->generation != NULL)
+    g_signal_handlers_disconnect_by_data (self->generation, self);
+  g_set_object (&self->generation, generation);
+  g_signal_connect (generation, "text-appended", G_CALLBACK (on_text_appended), self);
+  g_signal_connect (generation, "finished", G_CALLBACK (on_generation_finished), self);
+  g_signal_connect (generation, "notify::status", G_CALLBACK (on_generation_status), self);
+  g_signal_connect (generation, "notify::tokens-per-second", G_CALLBACK (on_generation_status), self);
+
+  GtkTextBuffer *buffer = report_buffer (self);
+  self->streaming = TRUE;
+  self->highlight_start = self->highlight_end = -1;
+  g_string_truncate (self->answer, 0);
+  gtk_text_buffer_set_text (buffer, "", 0);
+  g_free (self->generated_by);
+  self->generated_by = g_strdup (lb_model_manager_get_model_name (self->models));
+  g_clear_pointer (&self->prefix, g_free);
+  if (lb_model_manager_get_is_test_model (self->models))
+    {
+      /* The mark is part of the output: it goes wherever the text goes.
+       * Its tag stops before the line break, as format_line tags a
+       * restored mark: GTK 4.8's text layout carries the style a line
+       * ends with over to the next line it lays out, so a tag over a
+       * '\n' paints a later line whenever the one in between is still
+       * laid out (a highlight on it made every line under it the mark). */
+      GtkTextIter end;
+      self->prefix = g_strdup (LB_DEMO_OUTPUT_MARK "\n");
+      lb_report_format_setup (buffer);
+      gtk_text_buffer_get_end_iter (buffer, &end);
+      gtk_text_buffer_insert_with_tags_by_name (buffer, &end, LB_DEMO_OUTPUT_MARK, -1, "mark", NULL);
+      gtk_text_buffer_insert (buffer, &end, "\n", -1);
+    }
+  else
+    self->prefix = g_strdup ("");
+  self->format_from_line = gtk_text_buffer_get_line_count (buffer) - 1;
+  self->prefix_lines = self->format_from_line;
 }
 
 static void
@@ -327,28 +343,9 @@ start_generation (LbReportPanel *self)
   if (session == NULL)
     return;
 
-  g_clear_object (&self->generation);
-  self->generation = lb_generation_new (self->models, session);
-  lb_generation_set_capture_attention (self->generation, self->capture_attention);
-  g_signal_connect (self->generation, "text-appended", G_CALLBACK (on_text_appended), self);
-  g_signal_connect (self->generation, "finished", G_CALLBACK (on_generation_finished), self);
-  g_signal_connect (self->generation, "notify::status", G_CALLBACK (on_generation_status), self);
-  g_signal_connect (self->generation, "notify::tokens-per-second", G_CALLBACK (on_generation_status), self);
-
-  GtkTextBuffer *buffer = report_buffer (self);
-  self->streaming = TRUE;
-  gtk_text_buffer_set_text (buffer, "", 0);
-  g_free (self->generated_by);
-  self->generated_by = g_strdup (lb_model_manager_get_model_name (self->models));
-  if (lb_model_manager_get_is_test_model (self->models))
-    {
-      /* The mark is part of the output: it goes wherever the text goes. */
-      GtkTextIter end;
-      lb_report_format_setup (buffer);
-      gtk_text_buffer_get_end_iter (buffer, &end);
-      gtk_text_buffer_insert_with_tags_by_name (buffer, &end, LB_DEMO_OUTPUT_MARK "\n", -1, "mark", NULL);
-    }
-  self->format_from_line = gtk_text_buffer_get_line_count (buffer) - 1;
+  g_autoptr(LbGeneration) generation = lb_generation_new (self->models, session);
+  lb_generation_set_capture_attention (generation, self->capture_attention);
+  begin_draft (self, generation);
 
   LbModality modality = lb_document_get_modality (self->document);
   g_autofree char *prompt = current_prompt (self);
@@ -447,6 +444,13 @@ lb_report_panel_flush (LbReportPanel *self)
     g_warning ("Saving the report failed: %s", error->message);
 }
 
+void
+lb_report_panel_set_keep_drafts (LbReportPanel *self, gboolean keep)
+{
+  g_return_if_fail (LB_IS_REPORT_PANEL (self));
+  self->ephemeral = !keep;
+}
+
 static void
 generate_action (GtkWidget *widget, const char *action_name, GVariant *parameter)
 {
@@ -491,6 +495,7 @@ lb_report_panel_set_document (LbReportPanel *self, LbDocument *document)
     g_signal_handlers_disconnect_by_data (self->generation, self);
   g_clear_object (&self->generation);
   self->streaming = FALSE;
+  self->highlight_start = self->highlight_end = -1;
   if (self->document != NULL)
     g_signal_handlers_disconnect_by_func (self->document, on_modality_changed, self);
   g_clear_object (&self->autosave); /* writes what is pending */
@@ -504,9 +509,9 @@ lb_report_panel_set_document (LbReportPanel *self, LbDocument *document)
   if (document != NULL)
     {
       g_signal_connect (document, "notify::modality", G_CALLBACK (on_modality_changed), self);
-      self->autosave = lb_autosave_new (lb_document_get_key (document));
+      self->autosave = self->ephemeral ? NULL : lb_autosave_new (lb_document_get_key (document));
       g_autoptr(GDateTime) saved = NULL;
-      g_autofree char *draft = lb_autosave_load (self->autosave, &saved);
+      g_autofree char *draft = self->autosave != NULL ? lb_autosave_load (self->autosave, &saved) : NULL;
       if (draft != NULL && *draft != '\0')
         {
           GtkTextBuffer *buffer = report_buffer (self);
@@ -552,6 +557,25 @@ lb_report_panel_set_capture_attention (LbReportPanel *self, gboolean capture)
 }
 
 /* ---- tests ------------------------------------------------------------------- */
+
+void
+lb_report_panel_stream_for_test (LbReportPanel *self, LbGeneration *generation, const char *chunk,
+                                 gboolean last)
+{
+  g_return_if_fail (LB_IS_REPORT_PANEL (self));
+  g_return_if_fail (LB_IS_GENERATION (generation));
+  g_return_if_fail (self->models != NULL);
+
+  if (generation != self->generation || !self->streaming)
+    begin_draft (self, generation);
+  if (chunk != NULL && *chunk != '\0')
+    on_text_appended (generation, chunk, self);
+  if (last)
+    {
+      finish_draft (self);
+      update_state (self);
+    }
+}
 
 GtkTextView *
 lb_report_panel_get_text_view (LbReportPanel *self)
@@ -609,6 +633,8 @@ lb_report_panel_finalize (GObject *object)
 {
   LbReportPanel *self = LB_REPORT_PANEL (object);
   g_free (self->generated_by);
+  g_free (self->prefix);
+  g_string_free (self->answer, TRUE);
   G_OBJECT_CLASS (lb_report_panel_parent_class)->finalize (object);
 }
 
@@ -649,8 +675,12 @@ lb_report_panel_class_init (LbReportPanelClass *klass)
   g_object_class_install_properties (object_class, N_PROPS, properties);
 
   /* A generation failed (not when stopped): the window shows it. */
-  signals[ERROR] = g_signal_new ("error", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0, NULL,
-                                 NULL, NULL, G_TYPE_NONE, 1, G_TYPE_ERROR);
+  lb_report_panel_signals[ERROR] = g_signal_new ("error", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0,
+                                                 NULL, NULL, NULL, G_TYPE_NONE, 1, G_TYPE_ERROR);
+  /* A sentence of the draft was clicked (lb-report-panel.h). */
+  lb_report_panel_signals[SENTENCE_ACTIVATED] =
+    g_signal_new ("sentence-activated", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0, NULL, NULL,
+                  NULL, G_TYPE_NONE, 3, LB_TYPE_GENERATION, G_TYPE_INT64, G_TYPE_INT64);
 
   gtk_widget_class_set_template_from_resource (widget_class, "/org/lightbox/Lightbox/lb-report-panel.ui");
   gtk_widget_class_bind_template_child (widget_class, LbReportPanel, stack);
@@ -674,8 +704,10 @@ static void
 lb_report_panel_init (LbReportPanel *self)
 {
   gtk_widget_init_template (GTK_WIDGET (self));
+  self->answer = g_string_new (NULL);
 
   lb_report_format_setup (report_buffer (self));
+  lb_report_panel_init_sentences (self); /* after the format's tags: its own paints over them */
   g_signal_connect (report_buffer (self), "changed", G_CALLBACK (on_report_changed), self);
   g_signal_connect (gtk_text_view_get_buffer (self->prompt_view), "changed", G_CALLBACK (on_prompt_changed), self);
   update_state (self);

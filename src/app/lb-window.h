@@ -18,6 +18,7 @@
 #include "app/lb-image-view.h"
 #include "app/lb-model-manager.h"
 #include "app/lb-model-page.h"
+#include "app/lb-regions.h"
 #include "app/lb-report-panel.h"
 
 G_BEGIN_DECLS
@@ -52,7 +53,9 @@ LbDetailsPanel *lb_window_get_details_panel (LbWindow *self);
 LbModelPage *lb_window_get_model_page (LbWindow *self);
 const char *lb_window_get_banner (LbWindow *self); /* NULL when hidden */
 guint lb_window_get_study_size (LbWindow *self);
-/* The region overlays over the image (issue 9). */
+/* The image regions behind the answers and their overlays (issue 9). */
+LbRegions *lb_window_get_regions (LbWindow *self);
+GtkWidget *lb_window_get_regions_bar (LbWindow *self);
 LbHeatmapOverlay *lb_window_get_heatmap_overlay (LbWindow *self);
 LbBoxOverlay *lb_window_get_box_overlay (LbWindow *self);
 

@@ -20,6 +20,7 @@
 #include "app/lb-image-view.h"
 #include "app/lb-screenshot.h"
 #include "lb-test.h"
+#include "lb-test-gtk.h"
 #include "regions/colormap.h"
 
 typedef struct {
@@ -261,30 +262,11 @@ test_boxes (void)
   scene_clear (&s);
 }
 
-static void
-test_skip_no_display (void)
-{
-  g_test_skip ("no display: run under xvfb-run (meson does when it is installed)");
-}
-
-static gboolean
-ignore_session_bus (const char *domain, GLogLevelFlags level, const char *message, gpointer user_data)
-{
-  return !(message != NULL && strstr (message, "Unable to acquire session bus") != NULL);
-}
-
 int
 main (int argc, char **argv)
 {
-  g_setenv ("GTK_A11Y", "none", TRUE);
-  g_setenv ("NO_AT_BRIDGE", "1", TRUE);
-  g_test_init (&argc, &argv, NULL);
-  g_test_log_set_fatal_handler (ignore_session_bus, NULL);
-  if (!gtk_init_check ())
-    {
-      g_test_add_func ("/regions/overlays/no-display", test_skip_no_display);
-      return g_test_run ();
-    }
+  if (!lb_test_gtk_init (&argc, &argv, "/regions/overlays/no-display"))
+    return g_test_run ();
   g_test_add_func ("/regions/overlays/heatmap", test_heatmap);
   g_test_add_func ("/regions/overlays/boxes", test_boxes);
   return g_test_run ();
