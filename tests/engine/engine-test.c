@@ -127,3 +127,43 @@ engine_test_raw_prompt (LbEngine *engine, const char *raw_prompt)
   g_assert_no_error (error);
   return lb_chat_format_raw_prompt (format, raw_prompt, -1, NULL);
 }
+
+LbModelInput *
+engine_test_random_image (LbEngine *engine, guint32 seed)
+{
+  LbModelInput *input = g_new0 (LbModelInput, 1);
+  g_autoptr(GRand) rand = g_rand_new_with_seed (seed);
+
+  input->size = lb_engine_get_image_size (engine);
+  input->rgb = g_new (guint8, (gsize) input->size * input->size * 3);
+  for (gsize i = 0; i < (gsize) input->size * input->size * 3; i++)
+    input->rgb[i] = (guint8) g_rand_int_range (rand, 0, 256);
+  return input;
+}
+
+static gpointer
+cancel_later_thread (gpointer data)
+{
+  EngineTestCancelLater *later = data;
+
+  g_usleep ((gulong) later->delay_ms * 1000);
+  later->cancelled_at = g_get_monotonic_time ();
+  g_cancellable_cancel (later->cancellable);
+  return NULL;
+}
+
+void
+engine_test_cancel_later_start (EngineTestCancelLater *later, GCancellable *cancellable, guint delay_ms)
+{
+  later->cancellable = cancellable;
+  later->delay_ms = delay_ms;
+  later->cancelled_at = 0;
+  later->thread = g_thread_new ("cancel", cancel_later_thread, later);
+}
+
+void
+engine_test_cancel_later_join (EngineTestCancelLater *later)
+{
+  g_thread_join (later->thread);
+  later->thread = NULL;
+}

@@ -48,6 +48,23 @@ gboolean engine_test_load_reference (LbEngine *engine, const char *name, gboolea
 /* tests/reference/images/NAME at the engine's input size. */
 LbModelInput *engine_test_image (LbEngine *engine, const char *name);
 
+/* Cancels a cancellable from another thread after a delay, while this
+ * thread waits in a job (the engine's worker must see it mid-job). */
+typedef struct {
+  GCancellable *cancellable;
+  guint delay_ms;
+  gint64 cancelled_at;      /* g_get_monotonic_time () of the cancel */
+  GThread *thread;
+} EngineTestCancelLater;
+
+void engine_test_cancel_later_start (EngineTestCancelLater *later, GCancellable *cancellable,
+                                     guint delay_ms);
+/* Waits for the cancel; later->cancelled_at is then set. */
+void engine_test_cancel_later_join (EngineTestCancelLater *later);
+
+/* Random pixels at the engine's input size (the same for the same seed). */
+LbModelInput *engine_test_random_image (LbEngine *engine, guint32 seed);
+
 /* The tokens of a raw prompt (lightbox-cli --raw-prompt), image slots as
  * LB_IMAGE_POSITION. */
 GArray *engine_test_raw_prompt (LbEngine *engine, const char *raw_prompt);

@@ -108,21 +108,6 @@ load (const ModelCase *mc, LbEngineBackend backend)
   return shared[i][backend] != NULL ? g_object_ref (shared[i][backend]) : NULL;
 }
 
-/* Random pixels at the model's input size (seeded). */
-static LbModelInput *
-random_image (LbEngine *engine, guint32 seed)
-{
-  LbModelInput *input = g_new0 (LbModelInput, 1);
-  GRand *rand = g_rand_new_with_seed (seed);
-
-  input->size = lb_engine_get_image_size (engine);
-  input->rgb = g_new (guint8, (gsize) input->size * input->size * 3);
-  for (gsize i = 0; i < (gsize) input->size * input->size * 3; i++)
-    input->rgb[i] = (guint8) g_rand_int_range (rand, 0, 256);
-  g_rand_free (rand);
-  return input;
-}
-
 /* <bos>, 10 text tokens, the image, 10 more: longer than every window. */
 static GArray *
 prompt_with_image (LbEngine *engine)
@@ -300,7 +285,7 @@ test_exact (gconstpointer data)
   ref = load (mc, LB_ENGINE_BACKEND_REF);
   g_assert_cmpuint (lb_engine_get_model_info (vk)->text.n_vocab, >, 256);
   prompt = prompt_with_image (vk);
-  image = random_image (vk, 5);
+  image = engine_test_random_image (vk, 5);
   answer = answer_tokens (lb_engine_get_model_info (vk)->text.n_vocab, N_ANSWER, 1);
   s_vk = lb_engine_new_session (vk);
   s_ref = lb_engine_new_session (ref);
@@ -386,7 +371,7 @@ test_same_context (void)
     return;
   V = lb_engine_get_model_info (vk)->text.n_vocab;
   prompt = prompt_with_image (vk);
-  image = random_image (vk, 9);
+  image = engine_test_random_image (vk, 9);
   answer = answer_tokens (V, 40, 2);
   s_one = lb_engine_new_session (vk);
   s_steps = lb_engine_new_session (vk);
@@ -466,7 +451,7 @@ test_with_capture (void)
   if (vk == NULL)
     return;
   prompt = prompt_with_image (vk);
-  image = random_image (vk, 13);
+  image = engine_test_random_image (vk, 13);
   answer = answer_tokens (lb_engine_get_model_info (vk)->text.n_vocab, 6, 5);
   session = lb_engine_new_session (vk);
   a.prompt = prompt;
@@ -527,21 +512,6 @@ test_errors (gconstpointer data)
   engine_test_stream_clear (&stream);
 }
 
-typedef struct {
-  GCancellable *cancellable;
-  guint delay_ms;
-} CancelLater;
-
-static gpointer
-cancel_later_thread (gpointer data)
-{
-  CancelLater *c = data;
-
-  g_usleep (c->delay_ms * 1000);
-  g_cancellable_cancel (c->cancellable);
-  return NULL;
-}
-
 /* A cancel during the one prefill of a long forced answer: nothing was
  * streamed, the conversation is as it was, and scoring works again. */
 static void
@@ -555,8 +525,7 @@ test_cancel (void)
   g_autoptr(GError) error = NULL;
   EngineTestStream stream, again;
   LbAskRequest request;
-  CancelLater later = { cancellable, 100 };
-  GThread *thread;
+  EngineTestCancelLater later;
   Ask a = { 0 };
   gboolean ok;
   guint V;
@@ -579,9 +548,9 @@ test_cancel (void)
   request.n_forced_tokens = answer->len;
   request.forced_logprobs = TRUE;
   engine_test_stream_init (&stream);
-  thread = g_thread_new ("cancel", cancel_later_thread, &later);
+  engine_test_cancel_later_start (&later, cancellable, 100);
   ok = lb_session_ask_sync (session, &request, engine_test_stream_cb, &stream, cancellable, NULL, &error);
-  g_thread_join (thread);
+  engine_test_cancel_later_join (&later);
   if (ok)
     {
       g_test_incomplete ("the prefill finished before the cancel: this machine is too fast for the test");

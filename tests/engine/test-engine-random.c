@@ -81,21 +81,6 @@ load (const ModelCase *mc, LbEngineBackend backend, guint context_length)
   return engine;
 }
 
-/* Random pixels at the model's input size (seeded). */
-static LbModelInput *
-random_image (LbEngine *engine, guint32 seed)
-{
-  LbModelInput *input = g_new0 (LbModelInput, 1);
-  GRand *rand = g_rand_new_with_seed (seed);
-
-  input->size = lb_engine_get_image_size (engine);
-  input->rgb = g_new (guint8, (gsize) input->size * input->size * 3);
-  for (gsize i = 0; i < (gsize) input->size * input->size * 3; i++)
-    input->rgb[i] = (guint8) g_rand_int_range (rand, 0, 256);
-  g_rand_free (rand);
-  return input;
-}
-
 /* <bos>, 12 text tokens, the image, 12 more: longer than every window. */
 static GArray *
 prompt_with_image (LbEngine *engine)
@@ -156,7 +141,7 @@ test_against_ref (gconstpointer data)
   g_assert_true (lb_engine_get_model_info (vk)->self_test_ran);
   g_assert_cmpfloat (lb_engine_get_model_info (vk)->self_test_max_error, <, 0.01);
   prompt = prompt_with_image (vk);
-  image = random_image (vk, 7);
+  image = engine_test_random_image (vk, 7);
   run (vk, prompt, image, NULL, N_STEPS, &a);
   run (ref, prompt, image, NULL, N_STEPS, &b);
 
@@ -240,7 +225,7 @@ test_long_context (void)
       gint32 id = i == 0 ? 2 : i >= 150 && i < 150 + T ? LB_IMAGE_POSITION : (gint32) (10 + (i * 101) % (n_vocab - 10));
       g_array_append_val (prompt, id);
     }
-  image = random_image (vk, 11);
+  image = engine_test_random_image (vk, 11);
   run (vk, prompt, image, NULL, 40, &a);
   run (ref, prompt, image, NULL, 40, &b);
   for (guint step = 0; step < 40; step++)
@@ -305,23 +290,6 @@ test_cancel_load (void)
   g_assert_no_error (error);
 }
 
-typedef struct {
-  GCancellable *cancellable;
-  guint delay_ms;
-  gint64 cancelled_at;
-} CancelLater;
-
-static gpointer
-cancel_later_thread (gpointer data)
-{
-  CancelLater *c = data;
-
-  g_usleep (c->delay_ms * 1000);
-  c->cancelled_at = g_get_monotonic_time ();
-  g_cancellable_cancel (c->cancellable);
-  return NULL;
-}
-
 /* Cancel while an image is encoded: answered within a group of encoder
  * blocks; nothing is cached or added to the conversation. */
 static void
@@ -336,10 +304,9 @@ test_cancel_encode (void)
   g_autoptr(GError) error = NULL;
   g_autoptr(LbModelInput) image = NULL;
   g_autoptr(GArray) prompt = NULL;
-  CancelLater later = { cancellable, 100, 0 };
+  EngineTestCancelLater later;
   LbAskRequest request;
   LbAskStats stats;
-  GThread *thread;
   gint64 t_done;
 
   if (!lb_engine_load_sync (engine, text, mmproj, NULL, NULL, NULL, &error))
@@ -348,7 +315,7 @@ test_cancel_encode (void)
       g_test_skip (error->message);
       return;
     }
-  image = random_image (engine, 5);
+  image = engine_test_random_image (engine, 5);
   prompt = prompt_with_image (engine);
   session = lb_engine_new_session (engine);
   lb_ask_request_init (&request);
@@ -357,15 +324,15 @@ test_cancel_encode (void)
   request.image = image;
   request.max_tokens = 2;
 
-  thread = g_thread_new ("cancel", cancel_later_thread, &later);
+  engine_test_cancel_later_start (&later, cancellable, 100);
   if (lb_session_ask_sync (session, &request, NULL, NULL, cancellable, &stats, &error))
     {
-      g_thread_join (thread);
+      engine_test_cancel_later_join (&later);
       g_test_incomplete ("the image was encoded before the cancel reached it");
       return;
     }
   t_done = g_get_monotonic_time ();
-  g_thread_join (thread);
+  engine_test_cancel_later_join (&later);
   g_assert_error (error, G_IO_ERROR, G_IO_ERROR_CANCELLED);
   g_clear_error (&error);
   /* Within a group of encoder blocks: generous on a loaded 2-core CPU. */
@@ -418,7 +385,7 @@ test_warm_up (void)
   if (vk == NULL)
     return;
   prompt = prompt_with_image (vk);
-  image = random_image (vk, 3);
+  image = engine_test_random_image (vk, 3);
   run (vk, prompt, image, NULL, 5, &a);
   engine_test_stream_clear (&a);
   g_array_set_size (prompt, 11);

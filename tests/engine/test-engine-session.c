@@ -355,21 +355,6 @@ test_cancel_decode (gconstpointer data)
   engine_test_stream_clear (&s_whole);
 }
 
-typedef struct {
-  GCancellable *cancellable;
-  guint delay_ms;
-} CancelLater;
-
-static gpointer
-cancel_later_thread (gpointer data)
-{
-  CancelLater *c = data;
-
-  g_usleep (c->delay_ms * 1000);
-  g_cancellable_cancel (c->cancellable);
-  return NULL;
-}
-
 /* Cancel during a long prefill: answered quickly, and the conversation
  * is as it was (a later ask matches a fresh session's). */
 static void
@@ -383,8 +368,7 @@ test_cancel_prefill (gconstpointer data)
   EngineTestStream stream, s_after, s_fresh;
   LbAskRequest request;
   AskResult result = { 0 };
-  CancelLater later = { cancellable, 150 };
-  GThread *thread;
+  EngineTestCancelLater later;
 
   if (engine == NULL)
     return;
@@ -404,10 +388,10 @@ test_cancel_prefill (gconstpointer data)
   request.prompt_tokens = (const gint32 *) (gpointer) longer->data;
   request.n_prompt_tokens = longer->len;
   request.max_tokens = 2;
-  thread = g_thread_new ("cancel", cancel_later_thread, &later);
+  engine_test_cancel_later_start (&later, cancellable, 150);
   lb_session_ask_async (session, &request, NULL, NULL, NULL, cancellable, ask_done_cb, &result);
   wait_for (&result);
-  g_thread_join (thread);
+  engine_test_cancel_later_join (&later);
   if (result.error == NULL)
     {
       g_test_incomplete ("the prefill finished before the cancel: this machine is too fast for the test");
