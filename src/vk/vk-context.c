@@ -388,6 +388,8 @@ create_device (LbVkContext *ctx, const LbVkCandidate *c, GError **error)
     .storageBuffer8BitAccess = VK_TRUE,
     .shaderFloat16 = info->float16,
     .shaderInt8 = info->int8,
+    /* mul-mm-coopmat.comp's SPIR-V uses the Vulkan memory model. */
+    .vulkanMemoryModel = info->cooperative_matrix_nv,
   };
   VkPhysicalDeviceVulkan11Features f11 = {
     .sType = VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_VULKAN_1_1_FEATURES,

@@ -41,10 +41,13 @@ lb_vk_device_type_name (VkPhysicalDeviceType type)
 /* VK_NV_cooperative_matrix: the feature, compute-stage support and a
  * subgroup-scope shape of f16 A and B, f32 C and D, M = K = 16, N = 16 or
  * 8 (the tile of shaders/mul-mm-coopmat.comp). Fills info->coopmat_* only
- * when all are there; LIGHTBOX_VK_COOPMAT=0 skips the query. */
+ * when all are there; LIGHTBOX_VK_COOPMAT=0 skips the query. The kernel's
+ * SPIR-V declares the Vulkan memory model (glslang's output for
+ * GL_KHR_memory_scope_semantics), so the device must offer
+ * vulkanMemoryModel too (create_device enables it with the extension). */
 static void
 probe_cooperative_matrix (VkInstance instance, VkPhysicalDevice handle, const VkExtensionProperties *exts,
-                          guint32 n_exts, LbVkDeviceInfo *info)
+                          guint32 n_exts, gboolean vulkan_memory_model, LbVkDeviceInfo *info)
 {
   const char *env = g_getenv ("LIGHTBOX_VK_COOPMAT");
   PFN_vkGetPhysicalDeviceCooperativeMatrixPropertiesNV get_shapes;
@@ -59,7 +62,7 @@ probe_cooperative_matrix (VkInstance instance, VkPhysicalDevice handle, const Vk
   g_autofree VkCooperativeMatrixPropertiesNV *shapes = NULL;
   guint32 n_shapes = 0;
 
-  if ((env != NULL && g_str_equal (env, "0")) || !info->float16
+  if ((env != NULL && g_str_equal (env, "0")) || !info->float16 || !vulkan_memory_model
       || !has_device_extension (exts, n_exts, VK_NV_COOPERATIVE_MATRIX_EXTENSION_NAME))
     return;
   get_shapes = (PFN_vkGetPhysicalDeviceCooperativeMatrixPropertiesNV)
@@ -188,7 +191,7 @@ probe_device (VkInstance instance, VkPhysicalDevice handle, guint index, guint32
     info->storage_8bit = f12.storageBuffer8BitAccess;
     info->integer_dot_product = v13 && f13.shaderIntegerDotProduct;
 
-    probe_cooperative_matrix (instance, handle, exts, n_exts, info);
+    probe_cooperative_matrix (instance, handle, exts, n_exts, f12.vulkanMemoryModel, info);
 
     if (!info->storage_16bit)
       g_string_append (missing, ", storageBuffer16BitAccess");

@@ -326,6 +326,39 @@ test_exact (gconstpointer data)
   engine_test_stream_clear (&ref_steps);
 }
 
+/* An answer longer than one chunk of scored rows (32) in a batch of 512:
+ * the output head runs over several chunks of the same prefill batch,
+ * and every chunk must score its own rows. */
+static void
+test_long_answer (void)
+{
+  const ModelCase *mc = &models[0];
+  g_autoptr(LbEngine) vk = load (mc, LB_ENGINE_BACKEND_VULKAN);
+  g_autoptr(LbSession) session = NULL;
+  g_autoptr(GArray) prompt = NULL, answer = NULL;
+  g_autoptr(LbModelInput) image = NULL;
+  const guint n = 80;
+  g_autofree double *exact = g_new (double, n), *approx = g_new (double, n);
+  EngineTestStream one;
+  Ask a = { 0 };
+
+  if (vk == NULL)
+    return;
+  prompt = prompt_with_image (vk);
+  image = engine_test_random_image (vk, 17);
+  answer = answer_tokens (lb_engine_get_model_info (vk)->text.n_vocab, n, 3);
+  session = lb_engine_new_session (vk);
+  a.prompt = prompt;
+  a.image = image;
+  a.forced = answer;
+  a.logprobs = TRUE;
+  run_ask (session, &a, &one, NULL);
+  g_assert_cmpuint (one.n_top, ==, 0); /* the one-prefill path */
+  ref_logprobs (mc, prompt, image, answer, exact, approx);
+  assert_logprobs_close ("Vulkan, one prefill, 80 rows", &one, exact, mc->tolerance);
+  engine_test_stream_clear (&one);
+}
+
 /* The same greedy tokens with close logits, or a parting at a near-tie
  * (where batching the positions differently may flip the order), as in
  * test-engine-session.c. */
@@ -594,6 +627,7 @@ main (int argc, char **argv)
       g_test_add_data_func (path, &models[i], test_exact);
     }
   g_test_add_func ("/engine/logprob/same-context", test_same_context);
+  g_test_add_func ("/engine/logprob/long-answer", test_long_answer);
   g_test_add_func ("/engine/logprob/with-capture", test_with_capture);
   g_test_add_data_func ("/engine/logprob/errors/vulkan", GINT_TO_POINTER (LB_ENGINE_BACKEND_VULKAN), test_errors);
   g_test_add_data_func ("/engine/logprob/errors/ref", GINT_TO_POINTER (LB_ENGINE_BACKEND_REF), test_errors);
