@@ -60,7 +60,9 @@ update_token (LbRegionsBar *self)
       return;
     }
   g_autofree char *text = lb_region_answer_get_token_text (answer, MIN (token, n - 1));
-  g_autofree char *shown = g_strdup_printf ("%u: “%s”", MIN (token, n - 1) + 1, g_strstrip (text));
+/* Translators: the token slider's label: the token's number and its
+   * text, in your language's quotation marks. */
+  g_autofree char *shown = g_strdup_printf (_("%u: “%s”"), MIN (token, n - 1) + 1, g_strstrip (text));
   gtk_label_set_label (self->token_label, shown);
 }
 

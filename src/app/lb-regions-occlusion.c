@@ -193,12 +193,16 @@ lb_regions_cancel_occlusion (LbRegions *self)
   lb_regions_update (self);
 }
 
-/* The answer goes away: so does a job computing its map. */
+/* The answer goes away: so does a job computing its map. The selected
+ * answer may be another one that stays (a chat cleared while the report
+ * is selected): its actions and status must not keep saying "running". */
 void
 lb_regions_occlusion_forget (LbRegions *self, LbRegionAnswer *answer)
 {
-  if (lb_regions_occlusion_targets (self, answer))
-    detach (self);
+  if (!lb_regions_occlusion_targets (self, answer))
+    return;
+  detach (self);
+  lb_regions_update (self);
 }
 
 gboolean

@@ -291,7 +291,7 @@ select_box (LbRegions *self, int box)
   gssize start = -1, end = -1;
   guint token;
 
-  if (box >= (int) lb_box_overlay_get_n_boxes (self->boxes))
+  if (box < 0 || box >= (int) lb_box_overlay_get_n_boxes (self->boxes))
     box = -1;
   if (box >= 0)
     lb_box_overlay_get_sentence (self->boxes, (guint) box, &start, &end);
@@ -596,7 +596,11 @@ lb_regions_dispose (GObject *object)
 {
   LbRegions *self = LB_REGIONS (object);
 
-  /* The window is going: nothing of it is touched from here on. */
+  /* The window is going: nothing of it is touched from here on, and its
+   * actions (which point at us) go first. */
+  if (self->actions != NULL)
+    for (gsize i = 0; i < G_N_ELEMENTS (entries); i++)
+      g_action_map_remove_action (self->actions, entries[i].name);
   self->report = NULL;
   self->chat = NULL;
   self->actions = NULL;

@@ -89,6 +89,12 @@ forced_report (void)
   return answer;
 }
 
+static gboolean
+is_report_answer (LbRegionAnswer *answer)
+{
+  return answer != NULL && g_str_equal (lb_region_answer_get_label (answer), "Report");
+}
+
 /* Bytes of sentence index of the answer. */
 static void
 sentence (LbRegionAnswer *answer, guint index, gssize *start, gssize *end)
@@ -252,6 +258,10 @@ test_box_click (void)
   activate ("select-box", g_variant_new_int32 (1));
   g_assert_cmpint (lb_regions_get_box (regions), ==, 1);
   activate ("select-box", g_variant_new_int32 (-1));
+  g_assert_cmpint (lb_regions_get_box (regions), ==, -1);
+  /* Any other negative index is no box either (--action "select-box(-5)"). */
+  activate ("select-box", g_variant_new_int32 (1));
+  activate ("select-box", g_variant_new_int32 (-5));
   g_assert_cmpint (lb_regions_get_box (regions), ==, -1);
 }
 
@@ -467,6 +477,39 @@ test_new_document (void)
   g_assert_null (lb_regions_get_answer (regions));
 }
 
+/* A chat answer's occlusion map is cancelled when the chat is cleared
+ * while another answer (the report) is selected: the bar goes back to
+ * idle, Compute Occlusion works again, Cancel is off. */
+static void
+test_occlusion_chat_cleared (void)
+{
+  LbChatPanel *chat = lb_window_get_chat_panel (window);
+
+  open_and_settle ("chest-xray-phantom.dcm");
+  LbRegionAnswer *report = forced_report ();
+  lb_generation_set_demo_answer ("The heart is enlarged. The lungs are clear.");
+  lb_chat_panel_ask (chat, "What about the heart?");
+  lb_generation_set_demo_answer (NULL);
+  LB_TEST_WAIT_FOR (!lb_chat_panel_get_running (chat), 30);
+  g_assert_false (is_report_answer (lb_regions_get_answer (regions)));
+  activate ("occlusion-map", NULL);
+  g_assert_true (lb_regions_get_occlusion_running (regions));
+
+  gssize start, end;
+  sentence (report, 0, &start, &end);
+  lb_regions_select_sentence (regions, lb_region_answer_get_generation (report), start, end);
+  g_assert_true (lb_regions_get_answer (regions) == report);
+  lb_chat_panel_new_conversation (chat);
+  g_assert_false (lb_regions_get_occlusion_running (regions));
+  g_assert_false (enabled ("cancel-occlusion"));
+  g_assert_true (enabled ("occlusion-map"));
+  g_assert_null (strstr (lb_regions_get_status (regions), "computing"));
+  /* The cancelled run ends on the engine without a trace here. */
+  lb_test_spin (300);
+  g_assert_true (lb_regions_get_answer (regions) == report);
+  g_assert_null (lb_region_answer_get_occlusion (report, NULL, NULL));
+}
+
 int
 main (int argc, char **argv)
 {
@@ -491,6 +534,7 @@ main (int argc, char **argv)
   g_test_add_func ("/app/regions/follow-up-context", test_follow_up_context);
   g_test_add_func ("/app/regions/new-document", test_new_document);
   g_test_add_func ("/app/regions/locate-findings", test_locate_findings);
+  g_test_add_func ("/app/regions/occlusion-chat-cleared", test_occlusion_chat_cleared);
   int status = g_test_run ();
 
   gtk_window_destroy (GTK_WINDOW (window));
