@@ -379,7 +379,7 @@ create_device (LbVkContext *ctx, const LbVkCandidate *c, GError **error)
   VkPhysicalDeviceVulkan13Features f13 = {
     .sType = VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_VULKAN_1_3_FEATURES,
     .subgroupSizeControl = info->subgroup_size_control,
-    .computeFullSubgroups = info->subgroup_size_control,
+    .computeFullSubgroups = info->compute_full_subgroups,
     .shaderIntegerDotProduct = info->integer_dot_product,
   };
   VkPhysicalDeviceVulkan12Features f12 = {

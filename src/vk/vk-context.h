@@ -68,6 +68,7 @@ typedef struct {
   guint32 subgroup_size;        /* the default size */
   guint32 min_subgroup_size, max_subgroup_size;
   gboolean subgroup_arithmetic, subgroup_shuffle, subgroup_size_control;
+  gboolean compute_full_subgroups; /* a required size may also ask for full subgroups */
 
   /* Arithmetic and storage types. */
   gboolean float16;             /* shaderFloat16: f16 arithmetic */

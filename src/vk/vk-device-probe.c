@@ -180,6 +180,8 @@ probe_device (VkInstance instance, VkPhysicalDevice handle, guint index, guint32
     if (v13 && f13.subgroupSizeControl && (p13.requiredSubgroupSizeStages & VK_SHADER_STAGE_COMPUTE_BIT))
       {
         info->subgroup_size_control = TRUE;
+        /* A separate feature: not every device with size control has it. */
+        info->compute_full_subgroups = f13.computeFullSubgroups;
         info->min_subgroup_size = p13.minSubgroupSize;
         info->max_subgroup_size = p13.maxSubgroupSize;
       }

@@ -344,7 +344,8 @@ pipeline_create (LbVkContext *ctx, const LbVkPipelineDesc *desc, const char *lab
       .layout = p->layout,
     };
 
-    if (desc->required_subgroup_size != 0 && local_size (desc, 0) % desc->required_subgroup_size == 0)
+    if (desc->required_subgroup_size != 0 && ctx->info.compute_full_subgroups
+        && local_size (desc, 0) % desc->required_subgroup_size == 0)
       info.stage.flags |= VK_PIPELINE_SHADER_STAGE_CREATE_REQUIRE_FULL_SUBGROUPS_BIT;
     result = vkCreateComputePipelines (ctx->device, ctx->pipeline_cache, 1, &info, NULL, &p->pipeline);
     if (!lb_vk_checkf (result, error, "vkCreateComputePipelines for %s", label))
