@@ -495,8 +495,7 @@ lb_vk_engine_load (const LbBackendLoadArgs *args, LbEngineModelInfo *info, GErro
   gboolean ok = FALSE;
   gint64 t_start = g_get_monotonic_time ();
 
-  /* A device override was put into LIGHTBOX_VK_DEVICE by lb_engine_new. */
-  m->ctx = lb_vk_context_new (error);
+  m->ctx = lb_vk_context_new_for_device (args->device, error);
   if (m->ctx == NULL)
     {
       lb_vk_engine_map_error (error);

@@ -258,11 +258,6 @@ lb_engine_new (const LbEngineOptions *options, GError **error)
     lb_engine_options_init (&engine->options);
   engine->device_copy = g_strdup (engine->options.device);
   engine->options.device = engine->device_copy;
-  /* The runtime picks its device from this variable. Set here, on the
-   * main thread before the worker exists, not while other threads may
-   * read the environment. */
-  if (engine->device_copy != NULL)
-    g_setenv ("LIGHTBOX_VK_DEVICE", engine->device_copy, TRUE);
   engine->context = options != NULL && options->main_context != NULL
     ? g_main_context_ref (options->main_context) : g_main_context_ref_thread_default ();
   engine->options.main_context = engine->context;

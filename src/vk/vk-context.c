@@ -283,10 +283,11 @@ create_instance (LbVkContext *ctx, GError **error)
 }
 
 
+/* wanted: an index or a name substring (NULL or "": by score); source
+ * names where it came from, for the messages ("LIGHTBOX_VK_DEVICE=1"). */
 static LbVkCandidate *
-choose_device (GArray *candidates, GError **error)
+choose_device (GArray *candidates, const char *wanted, const char *source, GError **error)
 {
-  const char *wanted = g_getenv ("LIGHTBOX_VK_DEVICE");
   LbVkCandidate *best = NULL;
 
   if (wanted != NULL && *wanted != '\0')
@@ -300,8 +301,8 @@ choose_device (GArray *candidates, GError **error)
           if (index >= candidates->len)
             {
               g_set_error (error, LB_VK_ERROR, LB_VK_ERROR_NO_DEVICE,
-                           "LIGHTBOX_VK_DEVICE=%s: there are only %u Vulkan devices (0 to %u)",
-                           wanted, candidates->len, candidates->len - 1);
+                           "%s: there are only %u Vulkan devices (0 to %u)",
+                           source, candidates->len, candidates->len - 1);
               return NULL;
             }
           match = &g_array_index (candidates, LbVkCandidate, index);
@@ -321,14 +322,14 @@ choose_device (GArray *candidates, GError **error)
           if (match == NULL)
             {
               g_set_error (error, LB_VK_ERROR, LB_VK_ERROR_NO_DEVICE,
-                           "LIGHTBOX_VK_DEVICE=%s matches no Vulkan device name", wanted);
+                           "%s matches no Vulkan device name", source);
               return NULL;
             }
         }
       if (match->unusable != NULL)
         {
           g_set_error (error, LB_VK_ERROR, LB_VK_ERROR_MISSING_FEATURE,
-                       "LIGHTBOX_VK_DEVICE=%s selects %s, which %s", wanted, match->info.name,
+                       "%s selects %s, which %s", source, match->info.name,
                        match->unusable);
           return NULL;
         }
@@ -435,10 +436,26 @@ create_device (LbVkContext *ctx, const LbVkCandidate *c, GError **error)
 LbVkContext *
 lb_vk_context_new (GError **error)
 {
+  return lb_vk_context_new_for_device (NULL, error);
+}
+
+LbVkContext *
+lb_vk_context_new_for_device (const char *device, GError **error)
+{
   g_autoptr(LbVkContext) ctx = g_new0 (LbVkContext, 1);
   GArray *candidates = NULL;
   LbVkCandidate *chosen;
   guint32 instance_version = VK_API_VERSION_1_2;
+  g_autofree char *source = NULL;
+
+  if (device != NULL && *device != '\0')
+    source = g_strdup_printf ("device \"%s\"", device);
+  else
+    {
+      device = g_getenv ("LIGHTBOX_VK_DEVICE");
+      if (device != NULL && *device != '\0')
+        source = g_strdup_printf ("LIGHTBOX_VK_DEVICE=%s", device);
+    }
 
   if (!create_instance (ctx, error))
     return NULL;
@@ -446,7 +463,7 @@ lb_vk_context_new (GError **error)
     instance_version = VK_API_VERSION_1_2;
   if (!lb_vk_enumerate_candidates (ctx->instance, instance_version, &candidates, error))
     return NULL;
-  chosen = choose_device (candidates, error);
+  chosen = choose_device (candidates, source != NULL ? device : NULL, source, error);
   if (chosen == NULL)
     {
       lb_vk_free_candidates (candidates);
@@ -461,7 +478,7 @@ lb_vk_context_new (GError **error)
 
   g_info ("Vulkan device %u: %s (%s, %s %s), chosen %s among %u", ctx->info.index, ctx->info.name,
           lb_vk_device_type_name (ctx->info.type), ctx->info.driver_name, ctx->info.driver_info,
-          g_getenv ("LIGHTBOX_VK_DEVICE") != NULL ? "by LIGHTBOX_VK_DEVICE" : "by score",
+          source != NULL ? source : "by score",
           candidates->len);
   for (guint i = 0; i < candidates->len; i++)
     {

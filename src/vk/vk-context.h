@@ -146,6 +146,10 @@ struct _LbVkContext {
  * the text). Fails with LB_VK_ERROR_NO_DEVICE when no Vulkan driver or no
  * usable device exists: callers (tests) may treat that as "skip". */
 LbVkContext *lb_vk_context_new (GError **error);
+/* The same with a device chosen by the caller (an index or a
+ * case-insensitive name substring, as LIGHTBOX_VK_DEVICE, which it
+ * overrides); NULL or "": the variable, else the best-scored device. */
+LbVkContext *lb_vk_context_new_for_device (const char *device, GError **error);
 
 /* Waits for the device to go idle, saves the pipeline cache, destroys
  * every pipeline, buffer block and the device. Buffers and command

@@ -667,6 +667,29 @@ test_attention (gconstpointer data)
   engine_test_stream_clear (&stream);
 }
 
+/* The device option reaches the runtime without touching the process
+ * environment (other threads may read it), and names itself when it
+ * matches no device. */
+static void
+test_device_option (void)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree char *text = lb_test_reference_path ("models/a-f32/text.gguf");
+  LbEngineOptions options;
+  g_autoptr(LbEngine) engine = NULL;
+
+  g_unsetenv ("LIGHTBOX_VK_DEVICE");
+  lb_engine_options_init (&options);
+  options.backend = LB_ENGINE_BACKEND_VULKAN;
+  options.device = "no device has this name";
+  engine = lb_engine_new (&options, &error);
+  g_assert_no_error (error);
+  g_assert_false (lb_engine_load_sync (engine, text, NULL, NULL, NULL, NULL, &error));
+  g_assert_error (error, LB_ENGINE_ERROR, LB_ENGINE_ERROR_NO_DEVICE);
+  g_assert_nonnull (strstr (error->message, "no device has this name"));
+  g_assert_null (g_getenv ("LIGHTBOX_VK_DEVICE"));
+}
+
 int
 main (int argc, char **argv)
 {
@@ -696,6 +719,7 @@ main (int argc, char **argv)
                                                  tests[i].name);
         g_test_add_data_func (path, GINT_TO_POINTER (backends[b]), tests[i].func);
       }
+  g_test_add_func ("/engine/vulkan/device-option", test_device_option);
   status = g_test_run ();
   for (gsize i = 0; i < G_N_ELEMENTS (shared); i++)
     g_clear_object (&shared[i]);

@@ -71,6 +71,26 @@ test_context_override (void)
   other = lb_vk_context_new (&error);
   g_assert_no_error (error);
   g_assert_cmpstr (other->info.name, ==, ctx->info.name);
+  g_clear_pointer (&other, lb_vk_context_free);
+
+  /* A device given by the caller (the engine's option) wins over the
+   * variable, and is named in the message when it matches nothing. */
+  g_setenv ("LIGHTBOX_VK_DEVICE", "no such device, really", TRUE);
+  other = lb_vk_context_new_for_device ("0", &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (other->info.index, ==, 0);
+  g_clear_pointer (&other, lb_vk_context_free);
+  other = lb_vk_context_new_for_device ("nor this one", &error);
+  g_assert_null (other);
+  g_assert_error (error, LB_VK_ERROR, LB_VK_ERROR_NO_DEVICE);
+  g_assert_nonnull (strstr (error->message, "device \"nor this one\""));
+  g_clear_error (&error);
+  /* NULL and "": the variable again. */
+  other = lb_vk_context_new_for_device ("", &error);
+  g_assert_null (other);
+  g_assert_error (error, LB_VK_ERROR, LB_VK_ERROR_NO_DEVICE);
+  g_assert_nonnull (strstr (error->message, "LIGHTBOX_VK_DEVICE=no such device, really"));
+  g_clear_error (&error);
 
   if (saved != NULL)
     g_setenv ("LIGHTBOX_VK_DEVICE", saved, TRUE);
