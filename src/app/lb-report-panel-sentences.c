@@ -124,6 +124,18 @@ activate_at_point (LbReportPanel *self, double x, double y)
     activate_at_offset (self, -1);
 }
 
+/* The keyboard's way to a click (report.sentence-regions, Alt+Enter):
+ * the sentence at the text cursor. */
+void
+lb_report_panel_activate_cursor_sentence (LbReportPanel *self)
+{
+  g_return_if_fail (LB_IS_REPORT_PANEL (self));
+  GtkTextBuffer *buffer = gtk_text_view_get_buffer (self->report_view);
+  GtkTextIter cursor;
+  gtk_text_buffer_get_iter_at_mark (buffer, &cursor, gtk_text_buffer_get_insert (buffer));
+  activate_at_offset (self, gtk_text_iter_get_offset (&cursor));
+}
+
 static void
 update_highlight_colour (LbReportPanel *self)
 {
@@ -154,6 +166,16 @@ lb_report_panel_init_sentences (LbReportPanel *self)
   g_signal_connect_object (adw_style_manager_get_default (), "notify::dark", G_CALLBACK (on_dark_changed),
                            self, 0);
   lb_text_click_watch (GTK_WIDGET (self->report_view), on_click, self);
+
+  /* Alt+Enter: on the text view itself, before it (it would type a line
+   * break otherwise). */
+  GtkEventController *shortcuts = gtk_shortcut_controller_new ();
+  gtk_event_controller_set_propagation_phase (shortcuts, GTK_PHASE_CAPTURE);
+  GtkShortcutTrigger *trigger = gtk_alternative_trigger_new (gtk_keyval_trigger_new (GDK_KEY_Return, GDK_ALT_MASK),
+                                                             gtk_keyval_trigger_new (GDK_KEY_KP_Enter, GDK_ALT_MASK));
+  gtk_shortcut_controller_add_shortcut (GTK_SHORTCUT_CONTROLLER (shortcuts),
+                                        gtk_shortcut_new (trigger, gtk_named_action_new ("report.sentence-regions")));
+  gtk_widget_add_controller (GTK_WIDGET (self->report_view), shortcuts);
 }
 
 void

@@ -657,6 +657,12 @@ lb_report_panel_get_property (GObject *object, guint prop_id, GValue *value, GPa
 }
 
 static void
+sentence_regions_action (GtkWidget *widget, const char *action_name, GVariant *parameter)
+{
+  lb_report_panel_activate_cursor_sentence (LB_REPORT_PANEL (widget));
+}
+
+static void
 lb_report_panel_class_init (LbReportPanelClass *klass)
 {
   GObjectClass *object_class = G_OBJECT_CLASS (klass);
@@ -698,6 +704,7 @@ lb_report_panel_class_init (LbReportPanelClass *klass)
   gtk_widget_class_install_action (widget_class, "report.stop", NULL, stop_action);
   gtk_widget_class_install_action (widget_class, "report.copy", NULL, copy_action);
   gtk_widget_class_install_action (widget_class, "report.reset-prompt", NULL, reset_prompt_action);
+  gtk_widget_class_install_action (widget_class, "report.sentence-regions", NULL, sentence_regions_action);
 }
 
 static void

@@ -48,8 +48,9 @@ LbGeneration *lb_report_panel_get_generation (LbReportPanel *self);
 void lb_report_panel_set_capture_attention (LbReportPanel *self, gboolean capture);
 
 /* Sentences and boxes (issue 9). A click on a sentence of the draft
- * (primary button, without a drag or a selection; Enter is for editing,
- * so there is no key for it) emits "sentence-activated" (LbGeneration
+ * (primary button, without a drag or a selection), or Alt+Enter with the
+ * text cursor in it (the action report.sentence-regions;
+ * lb_report_panel_activate_cursor_sentence), emits "sentence-activated" (LbGeneration
  * *generation, gint64 start, gint64 end): bytes of lb_generation_get_text
  * (generation); start = end = -1 when it landed outside any sentence
  * (the demo mark, space between sentences, past a line's end). Only while
@@ -77,5 +78,6 @@ void lb_report_panel_stream_for_test (LbReportPanel *self, LbGeneration *generat
                                       gboolean last);
 /* Test only: what a click at x, y of the text view (its coordinates) does. */
 void lb_report_panel_click_for_test (LbReportPanel *self, double x, double y);
+void lb_report_panel_activate_cursor_sentence (LbReportPanel *self);
 
 G_END_DECLS

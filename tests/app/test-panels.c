@@ -654,6 +654,8 @@ count_buttons (GtkEventControllerLegacy *controller, GdkEvent *event, gpointer u
 static int (*fake_button) (Display *, unsigned int, int, unsigned long);
 static int (*fake_motion) (Display *, int, int, int, unsigned long);
 static int (*translate_coordinates) (Display *, Window, Window, int, int, int *, int *, Window *);
+static int (*fake_key) (Display *, unsigned int, int, unsigned long);
+static unsigned char (*keysym_to_keycode) (Display *, unsigned long);
 
 static gboolean
 xtest_found (void)
@@ -665,7 +667,10 @@ xtest_found (void)
   fake_motion = (int (*) (Display *, int, int, int, unsigned long)) dlsym (xtst, "XTestFakeMotionEvent");
   translate_coordinates = (int (*) (Display *, Window, Window, int, int, int *, int *, Window *))
     dlsym (RTLD_DEFAULT, "XTranslateCoordinates");
-  return fake_button != NULL && fake_motion != NULL && translate_coordinates != NULL;
+  fake_key = (int (*) (Display *, unsigned int, int, unsigned long)) dlsym (xtst, "XTestFakeKeyEvent");
+  keysym_to_keycode = (unsigned char (*) (Display *, unsigned long)) dlsym (RTLD_DEFAULT, "XKeysymToKeycode");
+  return fake_button != NULL && fake_motion != NULL && translate_coordinates != NULL && fake_key != NULL
+         && keysym_to_keycode != NULL;
 }
 
 /* Moves the pointer to x, y of widget, and lets the events arrive. */
@@ -696,6 +701,22 @@ pointer_button (gboolean press)
   fake_button (display, 1, press, 0);
   gdk_display_flush (gdk_display_get_default ());
   LB_TEST_WAIT_FOR (buttons_seen >= expected, 10);
+}
+
+/* Alt+Return, pressed and released through the X server. */
+static void
+real_alt_return (void)
+{
+  Display *display = gdk_x11_display_get_xdisplay (gdk_display_get_default ());
+  unsigned int alt = keysym_to_keycode (display, 0xffe9 /* XK_Alt_L */);
+  unsigned int ret = keysym_to_keycode (display, 0xff0d /* XK_Return */);
+  g_assert_cmpuint (alt, !=, 0);
+  g_assert_cmpuint (ret, !=, 0);
+  fake_key (display, alt, TRUE, 0);
+  fake_key (display, ret, TRUE, 0);
+  fake_key (display, ret, FALSE, 0);
+  fake_key (display, alt, FALSE, 0);
+  gdk_display_flush (gdk_display_get_default ());
 }
 
 /* A click at x, y of widget; a drag from x0, y0 to x1, y1. */
@@ -783,6 +804,24 @@ test_real_clicks (void)
   real_drag (GTK_WIDGET (view), points[0][0], points[0][1], points[1][0], points[1][1]);
   g_assert_true (gtk_text_buffer_get_has_selection (report_buffer ()));
   g_assert_cmpuint (report_activation.count, ==, before + 1);
+
+  /* The keyboard: Alt+Enter says the sentence at the text cursor and types
+   * nothing into the draft. */
+  GtkTextIter start, end, match;
+  gtk_text_buffer_get_bounds (report_buffer (), &start, &end);
+  g_autofree char *draft = gtk_text_buffer_get_text (report_buffer (), &start, &end, FALSE);
+  g_assert_true (gtk_text_iter_forward_search (&start, "Erguss", 0, &match, NULL, NULL));
+  gtk_text_buffer_place_cursor (report_buffer (), &match);
+  gtk_widget_grab_focus (GTK_WIDGET (view));
+  lb_test_spin (50);
+  real_alt_return ();
+  LB_TEST_WAIT_FOR (report_activation.count == before + 2, 10);
+  g_assert_cmpint (report_activation.start, <=, offset_of (sample_text, "Erguss"));
+  g_assert_cmpint (report_activation.start, >, offset_of (sample_text, "Zweiter"));
+  g_assert_cmpint (report_activation.end, >, offset_of (sample_text, "Erguss"));
+  gtk_text_buffer_get_bounds (report_buffer (), &start, &end);
+  g_autofree char *after = gtk_text_buffer_get_text (report_buffer (), &start, &end, FALSE);
+  g_assert_cmpstr (after, ==, draft);
   gtk_widget_set_visible (windows[1], TRUE);
   LB_TEST_WAIT_FOR (gtk_widget_get_mapped (windows[1]), 10);
 }
